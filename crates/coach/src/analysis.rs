@@ -1,0 +1,262 @@
+//! Result types and the shared step every situation uses: turn rule hits into
+//! scored findings with spans.
+
+use serde::{Serialize, Serializer};
+
+use crate::lexicon::{Lexicon, Task};
+use crate::matcher::Hit;
+use crate::tokenize::Token;
+
+/// One thing the coach noticed, with the part of the text it refers to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// snake_case code, e.g. `absolute_words`.
+    pub code: String,
+    /// A short, kind explanation.
+    pub message: String,
+    /// Byte offsets into the input; always on char boundaries.
+    pub start: usize,
+    pub end: usize,
+    /// The same span in chars (for JavaScript-style string indexing).
+    pub char_start: usize,
+    pub char_end: usize,
+    /// The text of the span (empty for a missing part, which points to the
+    /// end of the message: where it could be added).
+    pub excerpt: String,
+}
+
+macro_rules! verdict_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+verdict_enum!(
+    /// How a concern is raised.
+    StartupVerdict { Harsh => "harsh", Gentle => "gentle" }
+);
+verdict_enum!(
+    /// How a reply to a complaint lands.
+    ResponseVerdict { Defensive => "defensive", Accepting => "accepting" }
+);
+verdict_enum!(
+    /// Whether a message carries contempt.
+    ContemptVerdict { Contemptuous => "contemptuous", Respectful => "respectful" }
+);
+verdict_enum!(
+    /// An apology is genuine, incomplete (well meant, parts missing), or not
+    /// an apology at all (conditional, blaming, minimising).
+    ApologyVerdict { Genuine => "genuine", Incomplete => "incomplete", NonApology => "non_apology" }
+);
+verdict_enum!(
+    /// Gottman's "four horsemen" that can be read from text (stonewalling is
+    /// silence, so it cannot).
+    Horseman { Criticism => "criticism", Contempt => "contempt", Defensiveness => "defensiveness" }
+);
+verdict_enum!(
+    /// Parts of a gentle start-up or a full apology.
+    Part {
+        Feeling => "feeling",
+        Situation => "situation",
+        Request => "request",
+        Responsibility => "responsibility",
+        Impact => "impact",
+        Repair => "repair",
+    }
+);
+
+/// Start-up (raising a concern).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StartupAnalysis {
+    pub verdict: StartupVerdict,
+    pub findings: Vec<Finding>,
+    /// Parts of a gentle start-up the message does not have yet.
+    pub missing: Vec<Part>,
+    /// An I-statement shaped from the message, or null when it is gentle.
+    pub suggestion: Option<String>,
+    /// Words to choose from for "I feel ..." (empty when gentle).
+    pub feeling_words: Vec<&'static str>,
+}
+
+/// Reply to a complaint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseAnalysis {
+    pub verdict: ResponseVerdict,
+    pub findings: Vec<Finding>,
+}
+
+/// Contempt check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContemptAnalysis {
+    pub verdict: ContemptVerdict,
+    pub findings: Vec<Finding>,
+}
+
+/// Start-up, reply and contempt together: what the web form shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckAnalysis {
+    /// "harsh" when any horseman was found, else "gentle".
+    pub verdict: StartupVerdict,
+    pub findings: Vec<Finding>,
+    pub horsemen: Vec<Horseman>,
+    pub startup: StartupVerdict,
+    pub response: ResponseVerdict,
+    pub contempt: ContemptVerdict,
+    pub missing: Vec<Part>,
+    pub suggestion: Option<String>,
+    pub feeling_words: Vec<&'static str>,
+}
+
+/// Apology check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApologyAnalysis {
+    pub verdict: ApologyVerdict,
+    pub findings: Vec<Finding>,
+    /// Parts of a full apology that are missing (responsibility, impact,
+    /// repair).
+    pub missing: Vec<Part>,
+    /// The missing parts as sentences to complete, or null when genuine.
+    pub suggestion: Option<String>,
+    pub feeling_words: Vec<&'static str>,
+}
+
+/// A tokenized, matched message, borrowed while one analysis is built.
+pub struct Scan<'a> {
+    pub text: &'a str,
+    pub lex: &'a Lexicon,
+    pub toks: &'a [Token],
+    pub hits: &'a [Hit],
+}
+
+/// Scores and findings of one situation.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Sum of problem weights.
+    pub problem: f32,
+    /// Sum of good-sign weights (as positive numbers).
+    pub good: f32,
+    pub findings: Vec<Finding>,
+    /// Good-sign codes seen (without the '+'), e.g. "feeling".
+    pub signs: Vec<&'static str>,
+}
+
+impl Tally {
+    pub fn has(&self, sign: &str) -> bool {
+        self.signs.contains(&sign)
+    }
+}
+
+impl<'a> Scan<'a> {
+    /// Byte span of hit tokens `[start, end)`.
+    pub fn span(&self, start: u32, end: u32) -> (usize, usize) {
+        let a = self.toks[start as usize].start as usize;
+        let b = self.toks[(end as usize).max(start as usize + 1) - 1].end as usize;
+        (a, b.max(a))
+    }
+
+    pub fn finding(&self, code: &str, start: usize, end: usize) -> Finding {
+        let char_start = self.text[..start].chars().count();
+        let char_end = char_start + self.text[start..end].chars().count();
+        Finding {
+            code: code.to_string(),
+            message: self.lex.message(code).to_string(),
+            start,
+            end,
+            char_start,
+            char_end,
+            excerpt: self.text[start..end].to_string(),
+        }
+    }
+
+    /// A "missing part" finding points at the end of the text.
+    pub fn missing(&self, code: &str) -> Finding {
+        let end = self.text.trim_end().len();
+        self.finding(code, end, end)
+    }
+
+    /// Collects the hits of the given tasks.
+    pub fn tally(&self, tasks: &[Task]) -> Tally {
+        let mut t = Tally::default();
+        for h in self.hits {
+            let rule = self.lex.rule(h.rule);
+            if !tasks.contains(&rule.task) {
+                continue;
+            }
+            if rule.code.starts_with('~') {
+                // A cancelling pattern ("you never fail to ...") takes back
+                // what a problem rule gave, and is not a finding itself.
+                t.problem -= rule.weight;
+                continue;
+            }
+            if let Some(sign) = rule.code.strip_prefix('+') {
+                t.good += rule.weight.abs();
+                if let Some(s) = GOOD_SIGNS.iter().find(|s| **s == sign) {
+                    if !t.signs.contains(s) {
+                        t.signs.push(s);
+                    }
+                }
+            } else {
+                t.problem += rule.weight;
+                let (a, b) = self.span(h.start, h.end);
+                let dup = t
+                    .findings
+                    .iter()
+                    .any(|f| f.code == *rule.code && f.start < b && a < f.end);
+                if !dup {
+                    t.findings.push(self.finding(&rule.code, a, b));
+                }
+            }
+        }
+        t.problem = t.problem.max(0.0);
+        t
+    }
+}
+
+/// Names of the good signs the verdict logic reads. Rules may use others;
+/// those only add to the score.
+pub const GOOD_SIGNS: &[&str] = &[
+    "feeling",
+    "situation",
+    "request",
+    "appreciation",
+    "apology",
+    "responsibility",
+    "impact",
+    "repair",
+    "accepting",
+    "owns_excuse",
+];
+
+/// Merges finding lists, dropping exact duplicates, ordered by position.
+pub fn merge_findings(lists: impl IntoIterator<Item = Vec<Finding>>) -> Vec<Finding> {
+    let mut all: Vec<Finding> = Vec::new();
+    for list in lists {
+        for f in list {
+            if !all
+                .iter()
+                .any(|g| g.code == f.code && g.start == f.start && g.end == f.end)
+            {
+                all.push(f);
+            }
+        }
+    }
+    all.sort_by(|a, b| (a.start, a.end, &a.code).cmp(&(b.start, b.end, &b.code)));
+    all
+}

@@ -1,0 +1,19 @@
+//! Contempt: mockery, sarcasm, insults, disgust, eye-roll words, superiority.
+//! Gottman found it the strongest predictor of a relationship ending, so a
+//! single clear marker is enough for the verdict.
+
+use crate::analysis::{ContemptAnalysis, ContemptVerdict, Scan};
+use crate::lexicon::Task;
+
+pub fn analyse(scan: &Scan) -> ContemptAnalysis {
+    let t = scan.tally(&[Task::Contempt]);
+    let verdict = if t.problem >= 1.0 {
+        ContemptVerdict::Contemptuous
+    } else {
+        ContemptVerdict::Respectful
+    };
+    ContemptAnalysis {
+        verdict,
+        findings: t.findings,
+    }
+}

@@ -1,0 +1,320 @@
+//! Runs every compiled pattern over a token stream and applies the context
+//! filters that keep the rules honest about English:
+//!
+//! * quotes and reported speech ("she said you never ...") are someone
+//!   else's words, so they are skipped unless a rule says otherwise;
+//! * a negation earlier in the clause ("I don't think you never ...",
+//!   "it's not that you always ...") turns an accusation around;
+//! * warm words in the same clause ("you always make me laugh") show that an
+//!   absolute word is praise, not blame;
+//! * a polite question that opens with "could you / would you / can we" is a
+//!   request, the very thing a gentle start-up should contain.
+
+use crate::lexicon::{Elem, Lexicon, Step};
+use crate::tokenize::{Kind, Token};
+
+/// One pattern match: rule index and token range `[start, end)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub rule: u16,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Class ids the filters use, looked up once per Coach.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineClasses {
+    negation: u8,
+    positive: u8,
+    reporting: u8,
+    third_party: u8,
+    adverb: u8,
+    request_open: u8,
+    request_subject: u8,
+    clause_joiner: u8,
+    discourse: u8,
+}
+
+impl EngineClasses {
+    pub fn new(lex: &Lexicon) -> Self {
+        EngineClasses {
+            negation: lex.class("negation"),
+            positive: lex.class("positive"),
+            reporting: lex.class("reporting"),
+            third_party: lex.class("third_party"),
+            adverb: lex.class("adverb"),
+            request_open: lex.class("request_open"),
+            request_subject: lex.class("request_subject"),
+            clause_joiner: lex.class("clause_joiner"),
+            discourse: lex.class("discourse"),
+        }
+    }
+}
+
+/// Per-token context computed in one pass, reused across messages.
+#[derive(Default)]
+pub struct Scratch {
+    /// Index of the first token of the clause each token belongs to.
+    clause_begin: Vec<u32>,
+    /// Index one past the last token of that clause.
+    clause_end: Vec<u32>,
+    /// Index of the sentence-ending token (or len) of each token's sentence.
+    sentence_end: Vec<u32>,
+    /// Token starts a clause (after any discourse words such as "honestly").
+    at_clause_start: Vec<bool>,
+    /// Token lies in reported speech.
+    reported: Vec<bool>,
+    /// Token lies in a sentence that is a polite request question.
+    request: Vec<bool>,
+    /// Number of negation words before each token within its clause.
+    neg_before: Vec<u16>,
+    /// Running counts of positive and negation words, for clause lookups.
+    pos_prefix: Vec<u16>,
+    neg_prefix: Vec<u16>,
+}
+
+fn is_boundary(t: &Token) -> bool {
+    t.kind != Kind::Word
+}
+
+impl Scratch {
+    fn prepare(&mut self, lex: &Lexicon, cls: &EngineClasses, toks: &[Token]) {
+        let n = toks.len();
+        for v in [
+            &mut self.clause_begin,
+            &mut self.clause_end,
+            &mut self.sentence_end,
+        ] {
+            v.clear();
+            v.resize(n, 0);
+        }
+        for v in [
+            &mut self.at_clause_start,
+            &mut self.reported,
+            &mut self.request,
+        ] {
+            v.clear();
+            v.resize(n, false);
+        }
+        self.neg_before.clear();
+        self.neg_before.resize(n, 0);
+        self.pos_prefix.clear();
+        self.pos_prefix.resize(n + 1, 0);
+        self.neg_prefix.clear();
+        self.neg_prefix.resize(n + 1, 0);
+
+        // Forward pass: clause starts, negation counts, reported speech.
+        let mut begin = 0u32;
+        let mut negs = 0u16;
+        let mut opening = true; // still inside leading discourse words
+        let mut reported = false;
+        for (i, t) in toks.iter().enumerate() {
+            let joiner = t.kind == Kind::Word && lex.in_class(t.id, cls.clause_joiner);
+            if is_boundary(t) || joiner {
+                // The boundary token belongs to the clause it closes.
+                self.clause_begin[i] = begin;
+                self.neg_before[i] = negs;
+                self.reported[i] = reported;
+                begin = i as u32 + 1;
+                negs = 0;
+                opening = true;
+                if t.kind == Kind::SentenceEnd {
+                    reported = false;
+                }
+                self.pos_prefix[i + 1] = self.pos_prefix[i];
+                self.neg_prefix[i + 1] = self.neg_prefix[i];
+                continue;
+            }
+            self.clause_begin[i] = begin;
+            self.neg_before[i] = negs;
+            self.at_clause_start[i] = opening;
+            if opening && !lex.in_class(t.id, cls.discourse) {
+                opening = false;
+            }
+            if lex.in_class(t.id, cls.reporting) && said_by_other(lex, cls, toks, i) {
+                // "she said ..." / "my mum always tells me ...": what follows
+                // is another person's claim, not the writer's.
+                self.reported[i] = reported;
+                reported = true;
+            } else {
+                self.reported[i] = reported;
+            }
+            let is_neg = lex.in_class(t.id, cls.negation);
+            if is_neg {
+                negs = negs.saturating_add(1);
+            }
+            self.neg_prefix[i + 1] = self.neg_prefix[i] + u16::from(is_neg);
+            self.pos_prefix[i + 1] =
+                self.pos_prefix[i] + u16::from(lex.in_class(t.id, cls.positive));
+        }
+        // Backward pass: clause ends and sentence ends.
+        let mut cend = n as u32;
+        let mut send = n as u32;
+        for i in (0..n).rev() {
+            let t = &toks[i];
+            if t.kind == Kind::SentenceEnd {
+                send = i as u32;
+            }
+            let joiner = t.kind == Kind::Word && lex.in_class(t.id, cls.clause_joiner);
+            if is_boundary(t) || joiner {
+                cend = i as u32;
+            }
+            self.clause_end[i] = cend;
+            self.sentence_end[i] = send;
+        }
+        // Requests: a sentence that opens with "could/would/can/will" + "you/we"
+        // and ends with a question mark.
+        let mut s = 0usize;
+        while s < n {
+            let e = self.sentence_end[s] as usize;
+            let mut k = s;
+            while k < e && toks[k].kind == Kind::Word && lex.in_class(toks[k].id, cls.discourse) {
+                k += 1;
+            }
+            let is_req = k + 1 < e
+                && lex.in_class(toks[k].id, cls.request_open)
+                && lex.in_class(toks[k + 1].id, cls.request_subject)
+                && e < n
+                && toks[e].mark == b'?';
+            if is_req {
+                for r in &mut self.request[s..e] {
+                    *r = true;
+                }
+            }
+            s = e + 1;
+        }
+    }
+}
+
+/// Whether the reporting verb at `i` has someone else as its subject:
+/// "she said", "my mum always says", "Sam told me" (an unknown word is most
+/// often a name). "you said" and "I said" are the writer's own exchange.
+fn said_by_other(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 {
+        k -= 1;
+        let t = &toks[k];
+        if t.kind != Kind::Word {
+            return false;
+        }
+        if lex.in_class(t.id, cls.adverb) {
+            continue;
+        }
+        return t.id == crate::lexicon::WordId::UNKNOWN || lex.in_class(t.id, cls.third_party);
+    }
+    false
+}
+
+#[inline]
+fn elem_matches(lex: &Lexicon, elem: Elem, t: &Token) -> bool {
+    match elem {
+        Elem::Word(w) => t.id == w,
+        Elem::Alt(a, b) => lex.alts[a as usize..b as usize].contains(&t.id),
+        Elem::Class(c) => lex.in_class(t.id, c),
+        Elem::Any => t.kind == Kind::Word,
+    }
+}
+
+/// Backtracking match of `steps` from `pos`; returns the end index.
+fn match_steps(
+    lex: &Lexicon,
+    steps: &[Step],
+    toks: &[Token],
+    pos: usize,
+    limit: usize,
+) -> Option<usize> {
+    let Some((s, rest)) = steps.split_first() else {
+        return Some(pos);
+    };
+    let mut n = 0usize;
+    while n < s.max as usize && pos + n < limit && elem_matches(lex, s.elem, &toks[pos + n]) {
+        n += 1;
+    }
+    if n < s.min as usize {
+        return None;
+    }
+    let mut c = n;
+    loop {
+        if let Some(e) = match_steps(lex, rest, toks, pos + c, limit) {
+            return Some(e);
+        }
+        if c == s.min as usize {
+            return None;
+        }
+        c -= 1;
+    }
+}
+
+/// Finds all rule hits in `toks`, filtered by context, into `hits`.
+pub fn find_hits(
+    lex: &Lexicon,
+    cls: &EngineClasses,
+    toks: &[Token],
+    scratch: &mut Scratch,
+    hits: &mut Vec<Hit>,
+) {
+    hits.clear();
+    scratch.prepare(lex, cls, toks);
+    for i in 0..toks.len() {
+        let t = &toks[i];
+        let Some(cands) = lex.first.get(t.id.0 as usize) else {
+            continue;
+        };
+        // A pattern may run up to and including the sentence's end mark.
+        let limit = (scratch.sentence_end[i] as usize + 1).min(toks.len());
+        for &pi in cands.iter() {
+            let p = &lex.patterns[pi as usize];
+            if p.clause_start && !scratch.at_clause_start[i] {
+                continue;
+            }
+            let Some(end) = match_steps(lex, &p.steps, toks, i, limit) else {
+                continue;
+            };
+            let rule = lex.rule(p.rule);
+            let f = rule.filters;
+            if !f.quoted_ok && (t.quoted || scratch.reported[i]) {
+                continue;
+            }
+            if f.negation && scratch.neg_before[i] > 0 {
+                continue;
+            }
+            if f.request && scratch.request[i] {
+                continue;
+            }
+            if f.positive {
+                let b = scratch.clause_begin[i] as usize;
+                let e = scratch.clause_end[i] as usize;
+                let e = e.max(end).min(toks.len());
+                // Warm words count only in a clause without negation:
+                // "you never make me laugh" is still a complaint.
+                if scratch.pos_prefix[e] > scratch.pos_prefix[b]
+                    && scratch.neg_prefix[e] == scratch.neg_prefix[b]
+                {
+                    continue;
+                }
+            }
+            hits.push(Hit {
+                rule: p.rule,
+                start: i as u32,
+                end: end as u32,
+            });
+        }
+    }
+    // Keep one hit per rule per place: drop a hit that overlaps an earlier,
+    // kept hit of the same code.
+    hits.sort_by_key(|h| (h.start, u32::MAX - h.end));
+    let mut kept = 0;
+    for k in 0..hits.len() {
+        let h = hits[k];
+        let r = lex.rule(h.rule);
+        let dup = hits[..kept].iter().any(|o| {
+            let q = lex.rule(o.rule);
+            q.task == r.task && q.code == r.code && o.end > h.start
+        });
+        if !dup {
+            hits[kept] = h;
+            kept += 1;
+        }
+    }
+    hits.truncate(kept);
+}

@@ -1,0 +1,60 @@
+//! Raising a concern. A harsh start-up attacks the person (criticism, blame,
+//! "you always/never", accusing questions, contempt); a gentle one says how I
+//! feel about a specific situation and what I need.
+
+use crate::analysis::{Part, Scan, StartupAnalysis, StartupVerdict, Tally};
+use crate::lexicon::Task;
+use crate::suggest;
+
+pub fn analyse(scan: &Scan) -> StartupAnalysis {
+    let t = scan.tally(&[Task::Startup, Task::Contempt]);
+    let verdict = verdict(&t);
+    let mut missing = Vec::new();
+    if !t.has("feeling") {
+        missing.push(Part::Feeling);
+    }
+    if !t.has("situation") {
+        missing.push(Part::Situation);
+    }
+    if !t.has("request") {
+        missing.push(Part::Request);
+    }
+    let mut findings = t.findings.clone();
+    let (suggestion, feeling_words) = if verdict == StartupVerdict::Harsh {
+        for part in &missing {
+            findings.push(scan.missing(match part {
+                Part::Feeling => "missing_feeling",
+                Part::Situation => "missing_situation",
+                _ => "missing_request",
+            }));
+        }
+        (
+            Some(suggest::i_statement(scan)),
+            suggest::feeling_choices(scan.lex),
+        )
+    } else {
+        (None, Vec::new())
+    };
+    StartupAnalysis {
+        verdict,
+        findings,
+        missing,
+        suggestion,
+        feeling_words,
+    }
+}
+
+fn verdict(t: &Tally) -> StartupVerdict {
+    // One clear sign of criticism is enough; a message built around a feeling
+    // and a request earns a little slack for one weak sign (e.g. "again").
+    let slack = if t.has("feeling") && t.has("request") {
+        0.5
+    } else {
+        0.0
+    };
+    if t.problem >= 1.0 + slack {
+        StartupVerdict::Harsh
+    } else {
+        StartupVerdict::Gentle
+    }
+}

@@ -1,0 +1,306 @@
+//! A small hand-written tokenizer.
+//!
+//! Why not a regex or a general NLP tokenizer: the coach must read hundreds of
+//! thousands of messages per second, and the rules only need three things from
+//! the text: lower-cased words (with English contractions split into their
+//! parts, so "you're" and "you are" look the same to a rule), the punctuation
+//! that ends clauses and sentences, and whether a word sits inside quotation
+//! marks (quoted words are someone else's, not the writer's).
+//!
+//! Every token keeps the byte span of the original word, so findings can point
+//! back into the text. Spans always start and end on char boundaries because
+//! they are taken from `char_indices`.
+
+use crate::lexicon::{Lexicon, WordId};
+
+/// What a token is, for the matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    /// `,` `;` `:` or a dash: ends a clause.
+    ClauseMark,
+    /// `.` `!` `?` or a line break: ends a sentence.
+    SentenceEnd,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Token {
+    /// Byte offsets into the original text (always on char boundaries).
+    pub start: u32,
+    pub end: u32,
+    /// Vocabulary id of the normalised form, or `WordId::UNKNOWN`.
+    pub id: WordId,
+    pub kind: Kind,
+    /// Inside quotation marks.
+    pub quoted: bool,
+    /// For `SentenceEnd`: the character that ended the sentence ('?' for a
+    /// question); for other tokens 0.
+    pub mark: u8,
+}
+
+/// Apostrophe-like characters that join contractions.
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}' || c == '\u{2018}' || c == '`'
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Pronoun-like words whose `'s` means "is" (or "has"), not a possessive.
+const S_IS: &[&str] = &[
+    "it",
+    "that",
+    "what",
+    "there",
+    "here",
+    "he",
+    "she",
+    "who",
+    "where",
+    "how",
+    "everything",
+    "nothing",
+    "something",
+    "this",
+    "let",
+    "everyone",
+    "everybody",
+    "anyone",
+    "nobody",
+];
+
+/// Tokenizes `text` into `out` (cleared first). `scratch` is a reusable buffer
+/// for the lower-cased word so that tokenizing allocates nothing per word.
+pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut String) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let mut quoted_double = false;
+    let mut quoted_single = false;
+    let mut it = text.char_indices().peekable();
+    let mut prev_char: Option<char> = None;
+
+    while let Some((i, c)) = it.next() {
+        if is_word_char(c) {
+            // Read a word: alphanumerics, with inner apostrophes and hyphens.
+            let start = i;
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = it.peek() {
+                if is_word_char(d) {
+                    end = j + d.len_utf8();
+                    it.next();
+                } else if is_apostrophe(d) || d == '-' {
+                    // Only joins when a letter follows ("don't", "phone-free").
+                    let after = text[j + d.len_utf8()..].chars().next();
+                    if matches!(after, Some(a) if a.is_alphabetic()) {
+                        end = j + d.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+            let quoted = quoted_double || quoted_single;
+            push_word(lex, text, start, end, quoted, out, scratch);
+            prev_char = text[..end].chars().next_back();
+            continue;
+        }
+
+        let quoted = quoted_double || quoted_single;
+        match c {
+            '"' => {
+                quoted_double = !quoted_double;
+            }
+            '\u{201C}' | '\u{00AB}' => quoted_double = true,
+            '\u{201D}' | '\u{00BB}' => quoted_double = false,
+            c if is_apostrophe(c) => {
+                // A quote mark opens when it stands before a word and closes
+                // after one; inside a word it was consumed as an apostrophe.
+                let before_word = prev_char.is_some_and(is_word_char);
+                let after_word = text[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_word_char);
+                if !before_word && after_word && !quoted_single {
+                    quoted_single = true;
+                } else if before_word && quoted_single {
+                    quoted_single = false;
+                }
+            }
+            ',' | ';' | ':' | '\u{2014}' | '\u{2013}' | '(' | ')' => {
+                push_mark(lex, i, c, Kind::ClauseMark, quoted, out);
+            }
+            '-' if bytes.get(i + 1) == Some(&b'-') || prev_char == Some(' ') => {
+                push_mark(lex, i, c, Kind::ClauseMark, quoted, out);
+            }
+            '.' | '!' | '?' | '\u{2026}' => {
+                // Runs like "?!" or "..." are one sentence end; a '?' anywhere
+                // in the run makes it a question.
+                if let Some(last) = out.last_mut() {
+                    if last.kind == Kind::SentenceEnd && last.end as usize == i {
+                        last.end = (i + c.len_utf8()) as u32;
+                        if c == '?' {
+                            last.mark = b'?';
+                            last.id = lex.punct_id('?');
+                        }
+                        prev_char = Some(c);
+                        continue;
+                    }
+                }
+                push_mark(lex, i, c, Kind::SentenceEnd, quoted, out);
+            }
+            '\n' | '\r' => {
+                // A line break ends a sentence unless one already ended.
+                if !matches!(out.last(), Some(t) if t.kind == Kind::SentenceEnd) && !out.is_empty()
+                {
+                    push_mark(lex, i, '\n', Kind::SentenceEnd, quoted, out);
+                }
+                // Quotes never run across paragraphs: an unbalanced mark
+                // should not silence the rest of the message.
+                quoted_single = false;
+                quoted_double = false;
+            }
+            _ => {}
+        }
+        prev_char = Some(c);
+    }
+}
+
+fn push_mark(lex: &Lexicon, i: usize, c: char, kind: Kind, quoted: bool, out: &mut Vec<Token>) {
+    let mark = match c {
+        '?' => b'?',
+        '!' => b'!',
+        '.' | '\u{2026}' => b'.',
+        '\n' => b'\n',
+        ',' => b',',
+        _ => b';',
+    };
+    out.push(Token {
+        start: i as u32,
+        end: (i + c.len_utf8()) as u32,
+        id: lex.punct_id(c),
+        kind,
+        quoted,
+        mark,
+    });
+}
+
+/// Lower-cases one word into `scratch`, with apostrophes made plain.
+fn normalise(word: &str, scratch: &mut String) {
+    scratch.clear();
+    for c in word.chars() {
+        if is_apostrophe(c) {
+            scratch.push('\'');
+        } else if c.is_ascii() {
+            scratch.push(c.to_ascii_lowercase());
+        } else {
+            scratch.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Pushes a word, splitting English contractions into their parts. Both parts
+/// keep the span of the whole written word.
+fn push_word(
+    lex: &Lexicon,
+    text: &str,
+    start: usize,
+    end: usize,
+    quoted: bool,
+    out: &mut Vec<Token>,
+    scratch: &mut String,
+) {
+    normalise(&text[start..end], scratch);
+    let w = scratch.as_str();
+    let mut push = |part: &str| {
+        out.push(Token {
+            start: start as u32,
+            end: end as u32,
+            id: lex.word_id(part),
+            kind: Kind::Word,
+            quoted,
+            mark: 0,
+        })
+    };
+    if let Some(pos) = w.find('\'') {
+        let (head, tail) = (&w[..pos], &w[pos..]);
+        let expanded: Option<(&str, &str)> = match tail {
+            // "don't": the apostrophe sits after the n, so the head is "don".
+            "'t" if head.len() > 1 && head.ends_with('n') => Some(match &head[..head.len() - 1] {
+                "ca" => ("can", "not"),
+                "wo" => ("will", "not"),
+                "sha" => ("shall", "not"),
+                "ai" => ("is", "not"),
+                h => (h, "not"),
+            }),
+            "'re" => Some((head, "are")),
+            "'ve" => Some((head, "have")),
+            "'ll" => Some((head, "will")),
+            "'d" => Some((head, "would")),
+            "'m" => Some((head, "am")),
+            "'s" if head == "let" => Some(("let", "us")),
+            "'s" if S_IS.contains(&head) => Some((head, "is")),
+            _ => None,
+        };
+        if let Some((a, b)) = expanded {
+            push(a);
+            push(b);
+            return;
+        }
+    }
+    push(w);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Coach;
+
+    fn words(text: &str) -> Vec<(String, bool)> {
+        let coach = Coach::english();
+        let lex = coach.lexicon();
+        let mut out = Vec::new();
+        let mut s = String::new();
+        tokenize(lex, text, &mut out, &mut s);
+        out.iter()
+            .map(|t| {
+                (
+                    lex.word_text(t.id)
+                        .unwrap_or(&text[t.start as usize..t.end as usize])
+                        .to_string(),
+                    t.quoted,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_contractions() {
+        let w: Vec<String> = words("You're late, don't worry. I can't!")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(
+            w,
+            ["you", "are", "late", ",", "do", "not", "worry", ".", "i", "can", "not", "!"]
+        );
+    }
+
+    #[test]
+    fn curly_apostrophes_are_apostrophes() {
+        let w: Vec<String> = words("you\u{2019}re").into_iter().map(|x| x.0).collect();
+        assert_eq!(w, ["you", "are"]);
+    }
+
+    #[test]
+    fn marks_quoted_words() {
+        let w = words("she said 'you never listen' to me");
+        let quoted: Vec<&str> = w.iter().filter(|x| x.1).map(|x| x.0.as_str()).collect();
+        assert_eq!(quoted, ["you", "never", "listen"]);
+        let w = words("he said \u{201C}you always\u{201D} twice");
+        assert!(w.iter().any(|x| x.0 == "always" && x.1));
+        assert!(w.iter().any(|x| x.0 == "twice" && !x.1));
+    }
+}
