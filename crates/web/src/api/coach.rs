@@ -1,0 +1,47 @@
+//! The writing coach over HTTP. Nothing here is stored or logged: the text is
+//! analysed in memory and dropped.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::forms::ApiJson;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CoachBody {
+    pub text: String,
+}
+
+pub fn coach_error(e: troth_coach::CoachError) -> ApiError {
+    let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string());
+    err.field = Some("text");
+    err
+}
+
+/// Reads a message before it is sent: harsh or gentle start-up, criticism,
+/// contempt, defensiveness, with a gentler version.
+#[utoipa::path(post, path = "/api/v1/coach/check", tag = "coach", request_body = CoachBody,
+    responses((status = 200, body = Object, description = "verdict, findings, horsemen, suggestion"), (status = 422, body = ErrorBody)))]
+pub async fn coach_check(
+    State(state): State<AppState>,
+    _me: Authed,
+    ApiJson(body): ApiJson<CoachBody>,
+) -> ApiResult<Json<troth_coach::CheckAnalysis>> {
+    state.coach.check(&body.text).map(Json).map_err(coach_error)
+}
+
+/// Reads an apology: genuine, incomplete (what is missing) or a non-apology.
+#[utoipa::path(post, path = "/api/v1/coach/apology", tag = "coach", request_body = CoachBody,
+    responses((status = 200, body = Object, description = "verdict, findings, missing, suggestion"), (status = 422, body = ErrorBody)))]
+pub async fn coach_apology(
+    State(state): State<AppState>,
+    _me: Authed,
+    ApiJson(body): ApiJson<CoachBody>,
+) -> ApiResult<Json<troth_coach::ApologyAnalysis>> {
+    state.coach.apology(&body.text).map(Json).map_err(coach_error)
+}

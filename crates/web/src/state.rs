@@ -1,0 +1,28 @@
+use std::sync::Arc;
+
+use troth_coach::Coach;
+use troth_store::{SessionPolicy, Store};
+
+use crate::WebConfig;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+    pub coach: &'static Coach,
+    /// A hash of a random password, verified when an email is unknown so
+    /// that "no such account" takes as long as "wrong password".
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: WebConfig) -> Self {
+        let dummy_hash = crate::auth::hash_password(&troth_store::secret::new_secret(), &config.password)
+            .expect("hashing with valid parameters cannot fail");
+        AppState { store, config: Arc::new(config), coach: Coach::shared_english(), dummy_hash: Arc::new(dummy_hash) }
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy { idle: self.config.session_idle, absolute: self.config.session_absolute }
+    }
+}
