@@ -16,14 +16,26 @@
     });
   }
 
-  // Shift pressed three times within 1.5 seconds also leaves.
-  var presses = [];
+  // Shift tapped three times within 1.5 seconds also leaves. A tap is
+  // Shift pressed and released with no other key between: typing capital
+  // letters ("Europe/Paris") must never count.
+  var taps = [];
+  var cleanShift = false;
   document.addEventListener("keydown", function (e) {
-    if (e.key !== "Shift" || e.repeat) return;
+    if (e.key === "Shift") {
+      if (!e.repeat) cleanShift = true;
+      return;
+    }
+    cleanShift = false;
+    taps = [];
+  });
+  document.addEventListener("keyup", function (e) {
+    if (e.key !== "Shift" || !cleanShift) return;
+    cleanShift = false;
     var now = Date.now();
-    presses = presses.filter(function (t) { return now - t < 1500; });
-    presses.push(now);
-    if (presses.length >= 3) leave();
+    taps = taps.filter(function (t) { return now - t < 1500; });
+    taps.push(now);
+    if (taps.length >= 3) leave();
   });
 
   // Fill an empty time-zone field with the browser's zone.

@@ -2,7 +2,6 @@
 //! SQLite always and on PostgreSQL when `TROTH_TEST_DATABASE_URL` is set
 //! (required when `CI` is set).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use reqwest::{Client, Response, StatusCode};
@@ -31,9 +30,9 @@ pub fn backends() -> Vec<Db> {
 }
 
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub base: String,
     pub store: Arc<SqlStore>,
+    #[allow(dead_code)]
     pub db: Db,
     _dir: Option<TempDir>,
 }
@@ -81,7 +80,7 @@ pub async fn spawn_app_with(db: Db, config: WebConfig) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let dyn_store: Arc<dyn Store> = store.clone();
     tokio::spawn(troth_web::launch(listener, dyn_store, config, std::future::pending()));
-    TestApp { addr, base: format!("http://{addr}"), store, db, _dir: dir }
+    TestApp { base: format!("http://{addr}"), store, db, _dir: dir }
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
