@@ -270,6 +270,7 @@ async fn restore(eff: &config::Effective, file: &std::path::Path, force: bool) -
         url: format!("sqlite://{}?mode=ro", file.display()),
         max_connections: 1,
         migrate: false,
+        durable: true,
     })
     .await
     .map_err(|e| format!("{} is not a readable SQLite file: {e}", file.display()))?;

@@ -52,11 +52,14 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// Apply pending migrations when connecting.
     pub migrate: bool,
+    /// SQLite only: `false` skips the fsync at each commit. Only for bulk
+    /// loads (benchmark seeding), never for people's data.
+    pub durable: bool,
 }
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        StoreOptions { url: url.into(), max_connections: 16, migrate: true }
+        StoreOptions { url: url.into(), max_connections: 16, migrate: true, durable: true }
     }
 }
 
@@ -92,20 +95,21 @@ impl SqlStore {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = Backend::from_url(&opts.url)
             .ok_or_else(|| StoreError::Other("the database URL must start with sqlite: or postgres:".to_string()))?;
-        let mut pool = AnyPoolOptions::new().max_connections(opts.max_connections.max(1));
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(std::time::Duration::from_secs(10));
         if backend == Backend::Sqlite {
-            pool = pool.after_connect(|conn, _meta| {
+            let synchronous = if opts.durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = OFF" };
+            // A read-only file (restore's probe) cannot switch journal modes.
+            let journal =
+                if opts.url.contains("mode=ro") { "PRAGMA query_only = ON" } else { "PRAGMA journal_mode = WAL" };
+            pool = pool.after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     // WAL lets readers work while one writer writes; FULL
                     // makes a commit survive power loss; foreign keys are off
                     // by default in SQLite and our cascades depend on them.
                     use sqlx::Executor;
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA foreign_keys = ON",
-                        "PRAGMA busy_timeout = 10000",
-                    ] {
+                    for pragma in [journal, synchronous, "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
                         conn.execute(pragma).await?;
                     }
                     Ok(())

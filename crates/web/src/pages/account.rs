@@ -165,7 +165,7 @@ pub async fn password(
             e.status,
             account_page(&state, &who, Messages { password_error: Some(&e.message), ..Default::default() }).await?,
         )),
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }
 
@@ -224,7 +224,7 @@ pub async fn delete(
                 account_page(&state, &who, Messages { delete_error: Some(&e.message), ..Default::default() }).await?,
             ));
         }
-        return Err(PageError { error: e, who: Some(who) });
+        return Err(PageError { error: e, who: Some(Box::new(who)) });
     }
     with_who(state.store.delete_user(who.user.id).await, &who)?;
     let body = html! { section class="card narrow" { h1 { "Your account is deleted" } p { "Take care of yourself." } p { a href="/" { "Start page" } } } };

@@ -56,7 +56,7 @@ pub fn routes() -> Router<AppState> {
 /// An error on a page: shown as a calm page with the message, right status.
 pub struct PageError {
     pub error: ApiError,
-    pub who: Option<Identity>,
+    pub who: Option<Box<Identity>>,
 }
 
 impl From<ApiError> for PageError {
@@ -87,7 +87,7 @@ impl IntoResponse for PageError {
                 p { a href="/" { "Back to the start" } }
             }
         };
-        (status, Html(page(Frame::new(title, self.who.as_ref()), body).into_string())).into_response()
+        (status, Html(page(Frame::new(title, self.who.as_deref()), body).into_string())).into_response()
     }
 }
 
@@ -112,7 +112,7 @@ pub fn check_csrf(who: &Identity, token: Option<&str>) -> Result<(), PageError> 
                 "csrf_failed",
                 "This form is out of date. Go back, reload the page and try again.",
             ),
-            who: Some(who.clone()),
+            who: Some(Box::new(who.clone())),
         }),
     }
 }

@@ -150,7 +150,7 @@ pub async fn create(
             )?;
             Ok(render_status(e.status, list_page(&who, &space, &notes, &form, Some(&e.message))))
         }
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }
 
@@ -253,7 +253,7 @@ pub async fn update(
             let note = with_who(state.store.entry(who.user.id, sid, nid).await, &who)?;
             Ok(render_status(e.status, show_page(&who, &space, &note, Some(&form.body), Some(&e.message))))
         }
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }
 
@@ -296,6 +296,6 @@ pub async fn write_part(
             let note = with_who(state.store.entry(who.user.id, sid, nid).await, &who)?;
             Ok(render_status(e.status, show_page(&who, &space, &note, Some(&form.body), Some(&e.message))))
         }
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }

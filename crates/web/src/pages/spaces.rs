@@ -16,12 +16,12 @@ use crate::forms::FormBody;
 use crate::state::AppState;
 
 pub fn page_id(raw: &str, who: &Identity) -> Result<Id, PageError> {
-    path_id(raw).map_err(|error| PageError { error, who: Some(who.clone()) })
+    path_id(raw).map_err(|error| PageError { error, who: Some(Box::new(who.clone())) })
 }
 
 /// Attaches the visitor to a failure so the error page keeps its header.
 pub fn with_who<T>(r: Result<T, impl Into<ApiError>>, who: &Identity) -> Result<T, PageError> {
-    r.map_err(|e| PageError { error: e.into(), who: Some(who.clone()) })
+    r.map_err(|e| PageError { error: e.into(), who: Some(Box::new(who.clone())) })
 }
 
 #[derive(Deserialize, Default)]
@@ -97,7 +97,7 @@ pub async fn create(
             let spaces = with_who(state.store.spaces_of(who.user.id).await, &who)?;
             Ok(render_status(e.status, spaces_page(&who, &spaces, &form, Some(&e.message))))
         }
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }
 
@@ -265,7 +265,7 @@ pub async fn invite_create(
         Err(e) if e.status.is_client_error() => {
             Ok(render_status(e.status, invite_page_markup(&who, &space, &invites, None, Some(&e.message))))
         }
-        Err(e) => Err(PageError { error: e, who: Some(who) }),
+        Err(e) => Err(PageError { error: e, who: Some(Box::new(who)) }),
     }
 }
 
@@ -346,7 +346,7 @@ pub async fn join(
 ) -> PageResult {
     check_csrf(&who, form.csrf.as_deref())?;
     if code.len() > 64 {
-        return Err(PageError { error: ApiError::not_found(), who: Some(who) });
+        return Err(PageError { error: ApiError::not_found(), who: Some(Box::new(who)) });
     }
     let space = with_who(state.store.accept_invite(who.user.id, &hash_secret(&code), Timestamp::now()).await, &who)?;
     Ok(see_other(&format!("/spaces/{}", space.id)))

@@ -4,4 +4,5 @@
 mod api;
 mod browser;
 mod matrix;
+mod store;
 mod support;

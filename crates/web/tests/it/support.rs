@@ -60,9 +60,14 @@ pub async fn database_url(db: Db) -> (String, Option<TempDir>) {
         Db::Postgres => {
             let admin = std::env::var("TROTH_TEST_DATABASE_URL").unwrap();
             let name = unique("troth_t_");
-            let store = SqlStore::connect(&StoreOptions { url: admin.clone(), max_connections: 1, migrate: false })
-                .await
-                .unwrap();
+            let store = SqlStore::connect(&StoreOptions {
+                url: admin.clone(),
+                max_connections: 1,
+                migrate: false,
+                durable: true,
+            })
+            .await
+            .unwrap();
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(store.pool()).await.unwrap();
             store.close().await;
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
