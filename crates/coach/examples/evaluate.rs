@@ -18,11 +18,7 @@ fn default_path() -> PathBuf {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_errors = args.iter().any(|a| a == "--errors");
-    let path = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .unwrap_or_else(default_path);
+    let path = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from).unwrap_or_else(default_path);
     let data = match std::fs::read_to_string(&path) {
         Ok(d) => d,
         Err(e) => {
@@ -33,15 +29,9 @@ fn main() {
     let items: Vec<_> = data.lines().filter_map(parse_line).collect();
     let coach = Coach::english();
     let scores = evaluate(&coach, &items);
-    println!(
-        "{} labelled messages from {}\n",
-        items.len(),
-        path.display()
-    );
+    println!("{} labelled messages from {}\n", items.len(), path.display());
     print!("{}", table(&scores));
-    println!(
-        "\n(apology: \"incomplete\" counts as genuine; precision/recall are for the problem label)"
-    );
+    println!("\n(apology: \"incomplete\" counts as genuine; precision/recall are for the problem label)");
     if show_errors {
         for s in &scores {
             for (label, got, text) in &s.errors {

@@ -12,21 +12,8 @@ fn main() {
             Err(e) => println!("{name}: error: {e}"),
         };
         let j = |r: Result<serde_json::Value, _>| r;
-        show(
-            "check",
-            j(coach.check(&text).map(|a| serde_json::to_value(a).unwrap())).map(|v| v.to_string()),
-        );
-        show(
-            "apology",
-            coach
-                .apology(&text)
-                .map(|a| serde_json::to_string(&a).unwrap()),
-        );
-        show(
-            "response",
-            coach
-                .response(&text)
-                .map(|a| serde_json::to_string(&a).unwrap()),
-        );
+        show("check", j(coach.check(&text).map(|a| serde_json::to_value(a).unwrap())).map(|v| v.to_string()));
+        show("apology", coach.apology(&text).map(|a| serde_json::to_string(&a).unwrap()));
+        show("response", coach.response(&text).map(|a| serde_json::to_string(&a).unwrap()));
     }
 }

@@ -11,9 +11,9 @@ use crate::tokenize::Token;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// snake_case code, e.g. `absolute_words`.
-    pub code: String,
+    pub code: &'static str,
     /// A short, kind explanation.
-    pub message: String,
+    pub message: &'static str,
     /// Byte offsets into the input; always on char boundaries.
     pub start: usize,
     pub end: usize,
@@ -175,8 +175,8 @@ impl<'a> Scan<'a> {
         let char_start = self.text[..start].chars().count();
         let char_end = char_start + self.text[start..end].chars().count();
         Finding {
-            code: code.to_string(),
-            message: self.lex.message(code).to_string(),
+            code: self.lex.code(code),
+            message: self.lex.message(code),
             start,
             end,
             char_start,
@@ -215,12 +215,9 @@ impl<'a> Scan<'a> {
             } else {
                 t.problem += rule.weight;
                 let (a, b) = self.span(h.start, h.end);
-                let dup = t
-                    .findings
-                    .iter()
-                    .any(|f| f.code == *rule.code && f.start < b && a < f.end);
+                let dup = t.findings.iter().any(|f| f.code == rule.code && f.start < b && a < f.end);
                 if !dup {
-                    t.findings.push(self.finding(&rule.code, a, b));
+                    t.findings.push(self.finding(rule.code, a, b));
                 }
             }
         }
@@ -249,10 +246,7 @@ pub fn merge_findings(lists: impl IntoIterator<Item = Vec<Finding>>) -> Vec<Find
     let mut all: Vec<Finding> = Vec::new();
     for list in lists {
         for f in list {
-            if !all
-                .iter()
-                .any(|g| g.code == f.code && g.start == f.start && g.end == f.end)
-            {
+            if !all.iter().any(|g| g.code == f.code && g.start == f.start && g.end == f.end) {
                 all.push(f);
             }
         }

@@ -21,11 +21,7 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
         missing.push(Part::Repair);
     }
     // "that's no excuse" after an explanation takes the sting out of it.
-    let problem = if t.has("owns_excuse") {
-        (t.problem - 1.0).max(0.0)
-    } else {
-        t.problem
-    };
+    let problem = if t.has("owns_excuse") { (t.problem - 1.0).max(0.0) } else { t.problem };
     let verdict = if problem >= 1.0 || (!owns && !t.has("apology")) {
         ApologyVerdict::NonApology
     } else if owns && (t.has("impact") || t.has("repair")) {
@@ -35,13 +31,7 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
     };
     let mut findings = t.findings.clone();
     if verdict == ApologyVerdict::Genuine {
-        return ApologyAnalysis {
-            verdict,
-            findings,
-            missing,
-            suggestion: None,
-            feeling_words: Vec::new(),
-        };
+        return ApologyAnalysis { verdict, findings, missing, suggestion: None, feeling_words: Vec::new() };
     }
     for part in &missing {
         findings.push(scan.missing(match part {

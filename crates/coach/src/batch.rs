@@ -43,12 +43,7 @@ struct ErrorBody<'a> {
 }
 
 fn write_error<W: Write>(out: &mut W, code: &str, message: &str) -> std::io::Result<()> {
-    serde_json::to_writer(
-        &mut *out,
-        &ErrorLine {
-            error: ErrorBody { code, message },
-        },
-    )?;
+    serde_json::to_writer(&mut *out, &ErrorLine { error: ErrorBody { code, message } })?;
     out.write_all(b"\n")
 }
 
@@ -86,12 +81,8 @@ pub fn run_jsonl<R: BufRead, W: Write>(
             }
         };
         let result = match mode {
-            Mode::Check => coach
-                .check(&text)
-                .map(|a| serde_json::to_writer(&mut out, &a)),
-            Mode::Apology => coach
-                .apology(&text)
-                .map(|a| serde_json::to_writer(&mut out, &a)),
+            Mode::Check => coach.check(&text).map(|a| serde_json::to_writer(&mut out, &a)),
+            Mode::Apology => coach.apology(&text).map(|a| serde_json::to_writer(&mut out, &a)),
         };
         match result {
             Ok(written) => {

@@ -7,13 +7,6 @@ use crate::lexicon::Task;
 
 pub fn analyse(scan: &Scan) -> ContemptAnalysis {
     let t = scan.tally(&[Task::Contempt]);
-    let verdict = if t.problem >= 1.0 {
-        ContemptVerdict::Contemptuous
-    } else {
-        ContemptVerdict::Respectful
-    };
-    ContemptAnalysis {
-        verdict,
-        findings: t.findings,
-    }
+    let verdict = if t.problem >= 1.0 { ContemptVerdict::Contemptuous } else { ContemptVerdict::Respectful };
+    ContemptAnalysis { verdict, findings: t.findings }
 }

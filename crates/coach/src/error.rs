@@ -27,10 +27,9 @@ impl CoachError {
 impl std::fmt::Display for CoachError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CoachError::TooLong { chars, max } => write!(
-                f,
-                "this message has {chars} characters; the coach reads up to {max} at a time"
-            ),
+            CoachError::TooLong { chars, max } => {
+                write!(f, "this message has {chars} characters; the coach reads up to {max} at a time")
+            }
             CoachError::Empty => f.write_str("there is nothing to read yet"),
         }
     }
@@ -41,11 +40,7 @@ impl std::error::Error for CoachError {}
 /// Serialises as `{"code": "too_long", "message": "...", "chars": n, "max": m}`.
 impl Serialize for CoachError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = if matches!(self, CoachError::TooLong { .. }) {
-            4
-        } else {
-            2
-        };
+        let n = if matches!(self, CoachError::TooLong { .. }) { 4 } else { 2 };
         let mut st = s.serialize_struct("CoachError", n)?;
         st.serialize_field("code", self.code())?;
         st.serialize_field("message", &self.to_string())?;
@@ -63,10 +58,7 @@ pub fn validate(text: &str) -> Result<(), CoachError> {
     if text.len() > MAX_CHARS {
         let chars = text.chars().count();
         if chars > MAX_CHARS {
-            return Err(CoachError::TooLong {
-                chars,
-                max: MAX_CHARS,
-            });
+            return Err(CoachError::TooLong { chars, max: MAX_CHARS });
         }
     }
     if text.trim().is_empty() {

@@ -109,17 +109,9 @@ impl TaskScore {
 }
 
 /// Scores every task on the labelled items.
-pub fn evaluate<'a>(
-    coach: &Coach,
-    items: impl IntoIterator<Item = &'a Labelled>,
-) -> Vec<TaskScore> {
-    let mut scores: Vec<TaskScore> = TASKS
-        .iter()
-        .map(|(t, _, _)| TaskScore {
-            task: t,
-            ..TaskScore::default()
-        })
-        .collect();
+pub fn evaluate<'a>(coach: &Coach, items: impl IntoIterator<Item = &'a Labelled>) -> Vec<TaskScore> {
+    let mut scores: Vec<TaskScore> =
+        TASKS.iter().map(|(t, _, _)| TaskScore { task: t, ..TaskScore::default() }).collect();
     for item in items {
         let Some(k) = TASKS.iter().position(|(t, _, _)| *t == item.task) else {
             continue;
@@ -135,8 +127,7 @@ pub fn evaluate<'a>(
             (false, false) => s.tn += 1,
         }
         if (item.label == problem) != (predicted == problem) {
-            s.errors
-                .push((item.label.clone(), predicted.to_string(), item.text.clone()));
+            s.errors.push((item.label.clone(), predicted.to_string(), item.text.clone()));
         }
     }
     scores
@@ -144,9 +135,7 @@ pub fn evaluate<'a>(
 
 /// A plain-text table of the scores.
 pub fn table(scores: &[TaskScore]) -> String {
-    let mut s = String::from(
-        "| task | n | precision | recall | macro-F1 | accuracy |\n|---|---|---|---|---|---|\n",
-    );
+    let mut s = String::from("| task | n | precision | recall | macro-F1 | accuracy |\n|---|---|---|---|---|---|\n");
     for t in scores {
         s.push_str(&format!(
             "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |\n",

@@ -72,9 +72,11 @@ pub struct Filters {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub task: Task,
+    /// Small id shared by all rules of the same task and code.
+    pub code_id: u16,
     /// Finding code; codes starting with `+` are good signs (parts of a
     /// gentle message), not problems.
-    pub code: Box<str>,
+    pub code: &'static str,
     pub weight: f32,
     pub filters: Filters,
 }
@@ -103,8 +105,15 @@ pub struct Step {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub steps: Box<[Step]>,
+    /// Every step matches exactly one token: no backtracking needed.
+    pub simple: bool,
     pub clause_start: bool,
     pub rule: u16,
+    /// Words the pattern cannot match without (a cheap pre-check: most
+    /// phrases are skipped because one of their words is not in the text).
+    pub req_words: Box<[WordId]>,
+    /// Classes of which some word must be in the text.
+    pub req_classes: u128,
 }
 
 /// A tiny FxHash: the vocabulary is looked up once per word, and std's
@@ -115,27 +124,104 @@ pub struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
         let mut h = self.0;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h.rotate_left(5) ^ v).wrapping_mul(FX_K);
         }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // Most words are shorter than 8 bytes: one round, not one per byte.
+            h = (h.rotate_left(5) ^ prefix8(rest) ^ ((rest.len() as u64) << 59)).wrapping_mul(FX_K);
         }
         self.0 = h;
     }
     fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(FX_K);
     }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
+const FX_K: u64 = 0x517c_c1b7_2722_0a95;
+
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// The first (up to) 8 bytes of a word as a number, for cheap comparisons.
+/// A byte loop, because a variable-length copy would call `memcpy`.
+#[inline]
+fn prefix8(w: &[u8]) -> u64 {
+    let mut v = 0u64;
+    for (i, &b) in w.iter().take(8).enumerate() {
+        v |= (b as u64) << (8 * i);
+    }
+    v
+}
+
+#[inline]
+fn hash_word(w: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(w);
+    h.finish()
+}
+
+/// Open-addressing word table used for the per-word lookups at analysis
+/// time. Most English words fit in 8 bytes, so a lookup is usually one hash,
+/// one probe and one integer comparison, with no call to `memcmp`.
+#[derive(Debug, Default)]
+struct WordTable {
+    slots: Vec<u32>,
+    keys: Vec<(u64, u32)>,
+    mask: usize,
+    /// 64 - log2(slots): the index comes from the hash's high bits, which a
+    /// multiplicative hash mixes well (its low bits follow the first letter).
+    shift: u32,
+}
+
+impl WordTable {
+    fn build(words: &[Box<str>]) -> WordTable {
+        let size = (words.len() * 4).next_power_of_two().max(16);
+        let mut t = WordTable {
+            slots: vec![u32::MAX; size],
+            keys: Vec::with_capacity(words.len()),
+            mask: size - 1,
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (id, w) in words.iter().enumerate() {
+            let b = w.as_bytes();
+            t.keys.push((prefix8(b), b.len() as u32));
+            let mut i = (hash_word(b) >> t.shift) as usize;
+            while t.slots[i] != u32::MAX {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = id as u32;
+        }
+        t
+    }
+
+    #[inline]
+    fn get(&self, words: &[Box<str>], w: &str) -> WordId {
+        if self.slots.is_empty() {
+            return WordId::UNKNOWN;
+        }
+        let b = w.as_bytes();
+        let pre = prefix8(b);
+        let mut i = (hash_word(b) >> self.shift) as usize;
+        loop {
+            let id = self.slots[i];
+            if id == u32::MAX {
+                return WordId::UNKNOWN;
+            }
+            let (p, len) = self.keys[id as usize];
+            if p == pre && len as usize == b.len() && (b.len() <= 8 || &*words[id as usize] == w) {
+                return WordId(id);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 /// Class names the engine itself relies on (the data file must define them).
 pub const ENGINE_CLASSES: &[&str] = &[
@@ -154,6 +240,7 @@ pub const ENGINE_CLASSES: &[&str] = &[
 #[derive(Debug)]
 pub struct Lexicon {
     vocab: FxMap<Box<str>, WordId>,
+    table: WordTable,
     words: Vec<Box<str>>,
     classes: Vec<u128>,
     class_names: Vec<Box<str>>,
@@ -162,8 +249,12 @@ pub struct Lexicon {
     pub(crate) patterns: Vec<Pattern>,
     /// For each word id, the patterns whose first step can match it.
     pub(crate) first: Vec<Box<[u32]>>,
-    messages: FxMap<Box<str>, Box<str>>,
-    templates: FxMap<Box<str>, Box<str>>,
+    /// For each word id, the patterns that require it (see `Pattern`).
+    pub(crate) required_by: Vec<Box<[u32]>>,
+    /// Patterns that require no particular word.
+    pub(crate) no_required: Box<[u32]>,
+    messages: FxMap<&'static str, &'static str>,
+    templates: FxMap<&'static str, &'static str>,
     feelings: Vec<&'static str>,
     punct: [WordId; 6],
 }
@@ -200,6 +291,7 @@ impl Lexicon {
     pub fn parse(source: &'static str) -> Result<Lexicon, RulesError> {
         let mut lex = Lexicon {
             vocab: FxMap::default(),
+            table: WordTable::default(),
             words: Vec::new(),
             classes: Vec::new(),
             class_names: Vec::new(),
@@ -207,6 +299,8 @@ impl Lexicon {
             rules: Vec::new(),
             patterns: Vec::new(),
             first: Vec::new(),
+            required_by: Vec::new(),
+            no_required: Box::new([]),
             messages: FxMap::default(),
             templates: FxMap::default(),
             feelings: Vec::new(),
@@ -262,10 +356,7 @@ impl Lexicon {
                     Some("templates") => Section::Templates,
                     Some("meta") => Section::None,
                     Some("rule") => {
-                        let task = parts
-                            .next()
-                            .and_then(Task::parse)
-                            .ok_or_else(|| err(n, "rule needs a task"))?;
+                        let task = parts.next().and_then(Task::parse).ok_or_else(|| err(n, "rule needs a task"))?;
                         let code = parts.next().ok_or_else(|| err(n, "rule needs a code"))?;
                         let weight: f32 = parts
                             .next()
@@ -279,21 +370,20 @@ impl Lexicon {
                                     "pos" => filters.positive = true,
                                     "req" => filters.request = true,
                                     "quoted" => filters.quoted_ok = true,
-                                    other => {
-                                        return Err(err(n, &format!("unknown filter {other}")))
-                                    }
+                                    other => return Err(err(n, &format!("unknown filter {other}"))),
                                 }
                             }
                         }
                         if lex.rules.len() >= u16::MAX as usize {
                             return Err(err(n, "too many rules"));
                         }
-                        lex.rules.push(Rule {
-                            task,
-                            code: code.into(),
-                            weight,
-                            filters,
-                        });
+                        let code_id = lex
+                            .rules
+                            .iter()
+                            .find(|r| r.task == task && r.code == code)
+                            .map(|r| r.code_id)
+                            .unwrap_or(lex.rules.len() as u16);
+                        lex.rules.push(Rule { task, code_id, code, weight, filters });
                         Section::Rule((lex.rules.len() - 1) as u16)
                     }
                     _ => return Err(err(n, "unknown section")),
@@ -304,15 +394,9 @@ impl Lexicon {
                 Section::None | Section::Class(_) => {}
                 Section::Rule(r) => lex.add_pattern(line, r, n)?,
                 Section::Messages | Section::Templates => {
-                    let (k, v) = line
-                        .split_once('=')
-                        .ok_or_else(|| err(n, "expected key = text"))?;
-                    let map = if matches!(section, Section::Messages) {
-                        &mut lex.messages
-                    } else {
-                        &mut lex.templates
-                    };
-                    map.insert(k.trim().into(), v.trim().into());
+                    let (k, v) = line.split_once('=').ok_or_else(|| err(n, "expected key = text"))?;
+                    let map = if matches!(section, Section::Messages) { &mut lex.messages } else { &mut lex.templates };
+                    map.insert(k.trim(), v.trim());
                 }
                 Section::Feelings => {
                     // Borrow from the 'static source: no allocation per word.
@@ -324,7 +408,7 @@ impl Lexicon {
             }
         }
         for rule in &lex.rules {
-            let code = &*rule.code;
+            let code = rule.code;
             if !rule.is_good_sign() && !lex.messages.contains_key(code) {
                 return Err(err(0, &format!("no message for code {code}")));
             }
@@ -413,16 +497,30 @@ impl Lexicon {
             if matches!(s[0].elem, Elem::Any) {
                 return Err(err(n, "a pattern may not start with _"));
             }
+            let mut req_words = Vec::new();
+            let mut req_classes = 0u128;
+            for st in s.iter().filter(|st| st.min > 0) {
+                match st.elem {
+                    Elem::Word(w) if !req_words.contains(&w) => req_words.push(w),
+                    Elem::Class(c) => req_classes |= 1u128 << c,
+                    _ => {}
+                }
+            }
+            let simple = s.iter().all(|st| st.min == 1 && st.max == 1);
             self.patterns.push(Pattern {
+                simple,
                 steps: s.into_boxed_slice(),
                 clause_start,
                 rule,
+                req_words: req_words.into_boxed_slice(),
+                req_classes,
             });
         }
         Ok(())
     }
 
     fn build_index(&mut self) {
+        self.table = WordTable::build(&self.words);
         let mut first: Vec<Vec<u32>> = vec![Vec::new(); self.words.len()];
         for (pi, p) in self.patterns.iter().enumerate() {
             match p.steps[0].elem {
@@ -446,10 +544,22 @@ impl Lexicon {
             f.dedup();
         }
         self.first = first.into_iter().map(Vec::into_boxed_slice).collect();
+        let mut required_by: Vec<Vec<u32>> = vec![Vec::new(); self.words.len()];
+        let mut none = Vec::new();
+        for (pi, p) in self.patterns.iter().enumerate() {
+            if p.req_words.is_empty() {
+                none.push(pi as u32);
+            }
+            for w in p.req_words.iter() {
+                required_by[w.0 as usize].push(pi as u32);
+            }
+        }
+        self.required_by = required_by.into_iter().map(Vec::into_boxed_slice).collect();
+        self.no_required = none.into_boxed_slice();
     }
 
     pub fn word_id(&self, w: &str) -> WordId {
-        self.vocab.get(w).copied().unwrap_or(WordId::UNKNOWN)
+        self.table.get(&self.words, w)
     }
 
     pub fn word_text(&self, id: WordId) -> Option<&str> {
@@ -468,28 +578,35 @@ impl Lexicon {
     }
 
     pub fn class(&self, name: &str) -> u8 {
-        self.class_names
-            .iter()
-            .position(|c| &**c == name)
-            .map(|p| p as u8)
-            .unwrap_or(u8::MAX)
+        self.class_names.iter().position(|c| &**c == name).map(|p| p as u8).unwrap_or(u8::MAX)
+    }
+
+    pub fn vocab_len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// All classes of a word as a bit mask.
+    #[inline]
+    pub fn classes_of(&self, id: WordId) -> u128 {
+        self.classes.get(id.0 as usize).copied().unwrap_or(0)
     }
 
     #[inline]
     pub fn in_class(&self, id: WordId, class: u8) -> bool {
-        class < 128
-            && self
-                .classes
-                .get(id.0 as usize)
-                .is_some_and(|m| m & (1u128 << class) != 0)
+        class < 128 && self.classes.get(id.0 as usize).is_some_and(|m| m & (1u128 << class) != 0)
     }
 
-    pub fn message(&self, code: &str) -> &str {
-        self.messages.get(code).map(|m| &**m).unwrap_or("")
+    pub fn message(&self, code: &str) -> &'static str {
+        self.messages.get(code).copied().unwrap_or("")
+    }
+
+    /// The code as stored in the rules file (so findings need not allocate).
+    pub fn code(&self, code: &str) -> &'static str {
+        self.messages.get_key_value(code).map(|(k, _)| *k).unwrap_or("unknown")
     }
 
     pub fn template(&self, key: &str) -> &str {
-        self.templates.get(key).map(|m| &**m).unwrap_or("")
+        self.templates.get(key).copied().unwrap_or("")
     }
 
     pub fn feelings(&self) -> &[&'static str] {
@@ -521,24 +638,17 @@ fn header(line: &str) -> Option<&str> {
 fn check_word(w: &str, n: usize) -> Result<(), RulesError> {
     let ok = !w.is_empty()
         && (PUNCT.iter().any(|p| w.len() == 1 && w.starts_with(*p))
-            || w.chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '\''));
+            || w.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '\''));
     let lower = w.chars().all(|c| !c.is_uppercase());
     if !ok || !lower {
         return Err(err(n, &format!("bad word {w:?} (lower-case, no spaces)")));
     }
     if w.ends_with("n't") || w.ends_with("'re") || w.ends_with("'m") || w.ends_with("'ll") {
-        return Err(err(
-            n,
-            &format!("write {w:?} expanded: the tokenizer splits it"),
-        ));
+        return Err(err(n, &format!("write {w:?} expanded: the tokenizer splits it")));
     }
     Ok(())
 }
 
 fn err(n: usize, reason: &str) -> RulesError {
-    RulesError {
-        line: n + 1,
-        reason: reason.to_string(),
-    }
+    RulesError { line: n + 1, reason: reason.to_string() }
 }

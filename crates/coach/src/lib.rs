@@ -30,8 +30,8 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 pub use analysis::{
-    ApologyAnalysis, ApologyVerdict, CheckAnalysis, ContemptAnalysis, ContemptVerdict, Finding,
-    Horseman, Part, ResponseAnalysis, ResponseVerdict, StartupAnalysis, StartupVerdict,
+    ApologyAnalysis, ApologyVerdict, CheckAnalysis, ContemptAnalysis, ContemptVerdict, Finding, Horseman, Part,
+    ResponseAnalysis, ResponseVerdict, StartupAnalysis, StartupVerdict,
 };
 pub use batch::{run_jsonl, BatchStats, Mode};
 pub use error::{CoachError, MAX_CHARS};
@@ -110,12 +110,7 @@ impl Coach {
         let run = |b: &mut Buffers| {
             tokenize::tokenize(&self.lex, text, &mut b.toks, &mut b.word);
             matcher::find_hits(&self.lex, &self.cls, &b.toks, &mut b.scratch, &mut b.hits);
-            f(&Scan {
-                text,
-                lex: &self.lex,
-                toks: &b.toks,
-                hits: &b.hits,
-            })
+            f(&Scan { text, lex: &self.lex, toks: &b.toks, hits: &b.hits })
         };
         // `try_borrow_mut` keeps us correct even if `f` ever re-entered.
         Ok(BUFFERS.with(|cell| match cell.try_borrow_mut() {
@@ -149,18 +144,11 @@ impl Coach {
             }
             let (suggestion, feeling_words) = match (harsh, st.suggestion) {
                 (true, Some(s)) => (Some(s), st.feeling_words),
-                (true, None) => (
-                    Some(suggest::i_statement(s)),
-                    suggest::feeling_choices(s.lex),
-                ),
+                (true, None) => (Some(suggest::i_statement(s)), suggest::feeling_choices(s.lex)),
                 (false, _) => (None, Vec::new()),
             };
             CheckAnalysis {
-                verdict: if harsh {
-                    StartupVerdict::Harsh
-                } else {
-                    StartupVerdict::Gentle
-                },
+                verdict: if harsh { StartupVerdict::Harsh } else { StartupVerdict::Gentle },
                 findings,
                 horsemen,
                 startup: st.verdict,

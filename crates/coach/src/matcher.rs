@@ -68,9 +68,24 @@ pub struct Scratch {
     request: Vec<bool>,
     /// Number of negation words before each token within its clause.
     neg_before: Vec<u16>,
+    /// Which vocabulary words occur in the text (bit set), and the union of
+    /// their classes: lets whole patterns be skipped up front.
+    present: Vec<u64>,
+    present_classes: u128,
+    /// Per pattern: how many of its required words are present, and whether
+    /// it can match at all in this text (bit set).
+    req_seen: Vec<u8>,
+    active: Vec<u64>,
+    /// Distinct words of the text.
+    distinct: Vec<u32>,
     /// Running counts of positive and negation words, for clause lookups.
     pos_prefix: Vec<u16>,
     neg_prefix: Vec<u16>,
+}
+
+#[inline]
+fn has(t: &Token, class: u8) -> bool {
+    class < 128 && t.classes & (1u128 << class) != 0
 }
 
 fn is_boundary(t: &Token) -> bool {
@@ -78,21 +93,22 @@ fn is_boundary(t: &Token) -> bool {
 }
 
 impl Scratch {
+    /// Clears only the words this text set, so the cost follows the text.
+    fn clear_present(&mut self, toks: &[Token]) {
+        for t in toks {
+            if let Some(w) = self.present.get_mut(t.id.0 as usize / 64) {
+                *w = 0;
+            }
+        }
+    }
+
     fn prepare(&mut self, lex: &Lexicon, cls: &EngineClasses, toks: &[Token]) {
         let n = toks.len();
-        for v in [
-            &mut self.clause_begin,
-            &mut self.clause_end,
-            &mut self.sentence_end,
-        ] {
+        for v in [&mut self.clause_begin, &mut self.clause_end, &mut self.sentence_end] {
             v.clear();
             v.resize(n, 0);
         }
-        for v in [
-            &mut self.at_clause_start,
-            &mut self.reported,
-            &mut self.request,
-        ] {
+        for v in [&mut self.at_clause_start, &mut self.reported, &mut self.request] {
             v.clear();
             v.resize(n, false);
         }
@@ -103,13 +119,59 @@ impl Scratch {
         self.neg_prefix.clear();
         self.neg_prefix.resize(n + 1, 0);
 
+        let words = lex.vocab_len().div_ceil(64);
+        if self.present.len() != words {
+            self.present.clear();
+            self.present.resize(words, 0);
+        }
+        self.distinct.clear();
+        let np = lex.patterns.len();
+        self.req_seen.clear();
+        self.req_seen.resize(np, 0);
+        self.active.clear();
+        self.active.resize(np.div_ceil(64), 0);
+        self.present_classes = 0;
+        for t in toks {
+            let i = t.id.0 as usize;
+            if let Some(w) = self.present.get_mut(i / 64) {
+                let bit = 1u64 << (i % 64);
+                if *w & bit == 0 {
+                    // First time this word is seen: count it for every
+                    // pattern that requires it.
+                    *w |= bit;
+                    self.distinct.push(i as u32);
+                    self.present_classes |= t.classes;
+                    for &p in lex.required_by[i].iter() {
+                        self.req_seen[p as usize] += 1;
+                    }
+                }
+            }
+        }
+        // A pattern is active when all its words are present and some word
+        // of each of its classes is.
+        let classes = self.present_classes;
+        let mut activate = |p: u32, seen: u8| {
+            let pat = &lex.patterns[p as usize];
+            if seen as usize == pat.req_words.len() && pat.req_classes & classes == pat.req_classes {
+                self.active[p as usize / 64] |= 1u64 << (p % 64);
+            }
+        };
+        for &p in lex.no_required.iter() {
+            activate(p, 0);
+        }
+        for &w in &self.distinct {
+            for &p in lex.required_by[w as usize].iter() {
+                activate(p, self.req_seen[p as usize]);
+            }
+        }
+
         // Forward pass: clause starts, negation counts, reported speech.
         let mut begin = 0u32;
         let mut negs = 0u16;
         let mut opening = true; // still inside leading discourse words
         let mut reported = false;
         for (i, t) in toks.iter().enumerate() {
-            let joiner = t.kind == Kind::Word && lex.in_class(t.id, cls.clause_joiner);
+            let joiner = t.kind == Kind::Word && has(t, cls.clause_joiner);
             if is_boundary(t) || joiner {
                 // The boundary token belongs to the clause it closes.
                 self.clause_begin[i] = begin;
@@ -128,10 +190,10 @@ impl Scratch {
             self.clause_begin[i] = begin;
             self.neg_before[i] = negs;
             self.at_clause_start[i] = opening;
-            if opening && !lex.in_class(t.id, cls.discourse) {
+            if opening && !has(t, cls.discourse) {
                 opening = false;
             }
-            if lex.in_class(t.id, cls.reporting) && said_by_other(lex, cls, toks, i) {
+            if has(t, cls.reporting) && said_by_other(cls, toks, i) {
                 // "she said ..." / "my mum always tells me ...": what follows
                 // is another person's claim, not the writer's.
                 self.reported[i] = reported;
@@ -139,13 +201,12 @@ impl Scratch {
             } else {
                 self.reported[i] = reported;
             }
-            let is_neg = lex.in_class(t.id, cls.negation);
+            let is_neg = has(t, cls.negation);
             if is_neg {
                 negs = negs.saturating_add(1);
             }
             self.neg_prefix[i + 1] = self.neg_prefix[i] + u16::from(is_neg);
-            self.pos_prefix[i + 1] =
-                self.pos_prefix[i] + u16::from(lex.in_class(t.id, cls.positive));
+            self.pos_prefix[i + 1] = self.pos_prefix[i] + u16::from(has(t, cls.positive));
         }
         // Backward pass: clause ends and sentence ends.
         let mut cend = n as u32;
@@ -155,7 +216,7 @@ impl Scratch {
             if t.kind == Kind::SentenceEnd {
                 send = i as u32;
             }
-            let joiner = t.kind == Kind::Word && lex.in_class(t.id, cls.clause_joiner);
+            let joiner = t.kind == Kind::Word && has(t, cls.clause_joiner);
             if is_boundary(t) || joiner {
                 cend = i as u32;
             }
@@ -168,12 +229,12 @@ impl Scratch {
         while s < n {
             let e = self.sentence_end[s] as usize;
             let mut k = s;
-            while k < e && toks[k].kind == Kind::Word && lex.in_class(toks[k].id, cls.discourse) {
+            while k < e && toks[k].kind == Kind::Word && has(&toks[k], cls.discourse) {
                 k += 1;
             }
             let is_req = k + 1 < e
-                && lex.in_class(toks[k].id, cls.request_open)
-                && lex.in_class(toks[k + 1].id, cls.request_subject)
+                && has(&toks[k], cls.request_open)
+                && has(&toks[k + 1], cls.request_subject)
                 && e < n
                 && toks[e].mark == b'?';
             if is_req {
@@ -189,7 +250,7 @@ impl Scratch {
 /// Whether the reporting verb at `i` has someone else as its subject:
 /// "she said", "my mum always says", "Sam told me" (an unknown word is most
 /// often a name). "you said" and "I said" are the writer's own exchange.
-fn said_by_other(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], i: usize) -> bool {
+fn said_by_other(cls: &EngineClasses, toks: &[Token], i: usize) -> bool {
     let mut k = i;
     while k > 0 {
         k -= 1;
@@ -197,10 +258,10 @@ fn said_by_other(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], i: usize) -
         if t.kind != Kind::Word {
             return false;
         }
-        if lex.in_class(t.id, cls.adverb) {
+        if has(t, cls.adverb) {
             continue;
         }
-        return t.id == crate::lexicon::WordId::UNKNOWN || lex.in_class(t.id, cls.third_party);
+        return t.id == crate::lexicon::WordId::UNKNOWN || has(t, cls.third_party);
     }
     false
 }
@@ -210,19 +271,13 @@ fn elem_matches(lex: &Lexicon, elem: Elem, t: &Token) -> bool {
     match elem {
         Elem::Word(w) => t.id == w,
         Elem::Alt(a, b) => lex.alts[a as usize..b as usize].contains(&t.id),
-        Elem::Class(c) => lex.in_class(t.id, c),
+        Elem::Class(c) => t.classes & (1u128 << c) != 0,
         Elem::Any => t.kind == Kind::Word,
     }
 }
 
 /// Backtracking match of `steps` from `pos`; returns the end index.
-fn match_steps(
-    lex: &Lexicon,
-    steps: &[Step],
-    toks: &[Token],
-    pos: usize,
-    limit: usize,
-) -> Option<usize> {
+fn match_steps(lex: &Lexicon, steps: &[Step], toks: &[Token], pos: usize, limit: usize) -> Option<usize> {
     let Some((s, rest)) = steps.split_first() else {
         return Some(pos);
     };
@@ -246,13 +301,7 @@ fn match_steps(
 }
 
 /// Finds all rule hits in `toks`, filtered by context, into `hits`.
-pub fn find_hits(
-    lex: &Lexicon,
-    cls: &EngineClasses,
-    toks: &[Token],
-    scratch: &mut Scratch,
-    hits: &mut Vec<Hit>,
-) {
+pub fn find_hits(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
     hits.clear();
     scratch.prepare(lex, cls, toks);
     for i in 0..toks.len() {
@@ -263,12 +312,25 @@ pub fn find_hits(
         // A pattern may run up to and including the sentence's end mark.
         let limit = (scratch.sentence_end[i] as usize + 1).min(toks.len());
         for &pi in cands.iter() {
+            if scratch.active[pi as usize / 64] & (1u64 << (pi % 64)) == 0 {
+                continue;
+            }
             let p = &lex.patterns[pi as usize];
             if p.clause_start && !scratch.at_clause_start[i] {
                 continue;
             }
-            let Some(end) = match_steps(lex, &p.steps, toks, i, limit) else {
-                continue;
+
+            let end = if p.simple {
+                let n = p.steps.len();
+                if i + n > limit || !p.steps.iter().zip(&toks[i..i + n]).all(|(st, t)| elem_matches(lex, st.elem, t)) {
+                    continue;
+                }
+                i + n
+            } else {
+                match match_steps(lex, &p.steps, toks, i, limit) {
+                    Some(e) => e,
+                    None => continue,
+                }
             };
             let rule = lex.rule(p.rule);
             let f = rule.filters;
@@ -287,17 +349,11 @@ pub fn find_hits(
                 let e = e.max(end).min(toks.len());
                 // Warm words count only in a clause without negation:
                 // "you never make me laugh" is still a complaint.
-                if scratch.pos_prefix[e] > scratch.pos_prefix[b]
-                    && scratch.neg_prefix[e] == scratch.neg_prefix[b]
-                {
+                if scratch.pos_prefix[e] > scratch.pos_prefix[b] && scratch.neg_prefix[e] == scratch.neg_prefix[b] {
                     continue;
                 }
             }
-            hits.push(Hit {
-                rule: p.rule,
-                start: i as u32,
-                end: end as u32,
-            });
+            hits.push(Hit { rule: p.rule, start: i as u32, end: end as u32 });
         }
     }
     // Keep one hit per rule per place: drop a hit that overlaps an earlier,
@@ -306,15 +362,13 @@ pub fn find_hits(
     let mut kept = 0;
     for k in 0..hits.len() {
         let h = hits[k];
-        let r = lex.rule(h.rule);
-        let dup = hits[..kept].iter().any(|o| {
-            let q = lex.rule(o.rule);
-            q.task == r.task && q.code == r.code && o.end > h.start
-        });
+        let code = lex.rule(h.rule).code_id;
+        let dup = hits[..kept].iter().any(|o| lex.rule(o.rule).code_id == code && o.end > h.start);
         if !dup {
             hits[kept] = h;
             kept += 1;
         }
     }
     hits.truncate(kept);
+    scratch.clear_present(toks);
 }

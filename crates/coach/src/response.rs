@@ -9,13 +9,6 @@ pub fn analyse(scan: &Scan) -> ResponseAnalysis {
     // Accepting words soften a weak defensive signal ("you're right, I was
     // tired") but a clear counter-attack stays defensive.
     let net = t.problem - 0.5 * t.good;
-    let verdict = if t.problem >= 1.0 && net >= 0.75 {
-        ResponseVerdict::Defensive
-    } else {
-        ResponseVerdict::Accepting
-    };
-    ResponseAnalysis {
-        verdict,
-        findings: t.findings,
-    }
+    let verdict = if t.problem >= 1.0 && net >= 0.75 { ResponseVerdict::Defensive } else { ResponseVerdict::Accepting };
+    ResponseAnalysis { verdict, findings: t.findings }
 }

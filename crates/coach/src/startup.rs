@@ -28,30 +28,17 @@ pub fn analyse(scan: &Scan) -> StartupAnalysis {
                 _ => "missing_request",
             }));
         }
-        (
-            Some(suggest::i_statement(scan)),
-            suggest::feeling_choices(scan.lex),
-        )
+        (Some(suggest::i_statement(scan)), suggest::feeling_choices(scan.lex))
     } else {
         (None, Vec::new())
     };
-    StartupAnalysis {
-        verdict,
-        findings,
-        missing,
-        suggestion,
-        feeling_words,
-    }
+    StartupAnalysis { verdict, findings, missing, suggestion, feeling_words }
 }
 
 fn verdict(t: &Tally) -> StartupVerdict {
     // One clear sign of criticism is enough; a message built around a feeling
     // and a request earns a little slack for one weak sign (e.g. "again").
-    let slack = if t.has("feeling") && t.has("request") {
-        0.5
-    } else {
-        0.0
-    };
+    let slack = if t.has("feeling") && t.has("request") { 0.5 } else { 0.0 };
     if t.problem >= 1.0 + slack {
         StartupVerdict::Harsh
     } else {

@@ -19,9 +19,13 @@ fn word<'a>(scan: &Scan<'a>, t: &Token) -> &'a str {
 
 /// The writer's own feeling word if they used one, else the default.
 fn feeling(scan: &Scan) -> String {
+    let class = scan.lex.class("feeling");
     for t in scan.toks {
+        if !scan.lex.in_class(t.id, class) {
+            continue;
+        }
         let w = word(scan, t);
-        if !w.is_empty() && scan.lex.feelings().contains(&w) {
+        if scan.lex.feelings().contains(&w) {
             return w.to_string();
         }
     }
@@ -61,17 +65,14 @@ pub fn i_statement(scan: &Scan) -> String {
         .iter()
         .filter(|h| {
             let r = lex.rule(h.rule);
-            r.task == Task::Contempt || &*r.code == "character_label"
+            r.task == Task::Contempt || r.code == "character_label"
         })
         .map(|h| (h.start as usize, h.end as usize))
         .collect();
     let problem_in = |a: usize, b: usize| {
         scan.hits.iter().any(|h| {
             let r = lex.rule(h.rule);
-            r.task == Task::Startup
-                && !r.is_good_sign()
-                && (h.start as usize) < b
-                && a < h.end as usize
+            r.task == Task::Startup && !r.is_good_sign() && (h.start as usize) < b && a < h.end as usize
         })
     };
 
@@ -152,7 +153,7 @@ pub fn apology(scan: &Scan, missing: &[Part]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let owned = scan.hits.iter().find(|h| {
         let r = lex.rule(h.rule);
-        r.task == Task::Apology && &*r.code == "+responsibility"
+        r.task == Task::Apology && r.code == "+responsibility"
     });
     match owned {
         Some(h) if !missing.contains(&Part::Responsibility) => {
@@ -171,10 +172,7 @@ pub fn apology(scan: &Scan, missing: &[Part]) -> String {
         _ => parts.push(lex.template("apology_responsibility").to_string()),
     }
     if missing.contains(&Part::Impact) {
-        parts.push(
-            lex.template("apology_impact")
-                .replace("{feeling}", &feeling(scan)),
-        );
+        parts.push(lex.template("apology_impact").replace("{feeling}", &feeling(scan)));
     }
     if missing.contains(&Part::Repair) {
         parts.push(lex.template("apology_repair").to_string());

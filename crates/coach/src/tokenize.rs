@@ -33,6 +33,8 @@ pub struct Token {
     pub kind: Kind,
     /// Inside quotation marks.
     pub quoted: bool,
+    /// The word's classes as a bit mask (looked up once, tested often).
+    pub classes: u128,
     /// For `SentenceEnd`: the character that ended the sentence ('?' for a
     /// question); for other tokens 0.
     pub mark: u8,
@@ -119,10 +121,7 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                 // A quote mark opens when it stands before a word and closes
                 // after one; inside a word it was consumed as an apostrophe.
                 let before_word = prev_char.is_some_and(is_word_char);
-                let after_word = text[i + c.len_utf8()..]
-                    .chars()
-                    .next()
-                    .is_some_and(is_word_char);
+                let after_word = text[i + c.len_utf8()..].chars().next().is_some_and(is_word_char);
                 if !before_word && after_word && !quoted_single {
                     quoted_single = true;
                 } else if before_word && quoted_single {
@@ -153,8 +152,7 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
             }
             '\n' | '\r' => {
                 // A line break ends a sentence unless one already ended.
-                if !matches!(out.last(), Some(t) if t.kind == Kind::SentenceEnd) && !out.is_empty()
-                {
+                if !matches!(out.last(), Some(t) if t.kind == Kind::SentenceEnd) && !out.is_empty() {
                     push_mark(lex, i, '\n', Kind::SentenceEnd, quoted, out);
                 }
                 // Quotes never run across paragraphs: an unbalanced mark
@@ -177,12 +175,14 @@ fn push_mark(lex: &Lexicon, i: usize, c: char, kind: Kind, quoted: bool, out: &m
         ',' => b',',
         _ => b';',
     };
+    let id = lex.punct_id(c);
     out.push(Token {
         start: i as u32,
         end: (i + c.len_utf8()) as u32,
-        id: lex.punct_id(c),
+        id,
         kind,
         quoted,
+        classes: lex.classes_of(id),
         mark,
     });
 }
@@ -190,6 +190,12 @@ fn push_mark(lex: &Lexicon, i: usize, c: char, kind: Kind, quoted: bool, out: &m
 /// Lower-cases one word into `scratch`, with apostrophes made plain.
 fn normalise(word: &str, scratch: &mut String) {
     scratch.clear();
+    if word.is_ascii() && !word.contains('`') {
+        // Fast path for plain English.
+        scratch.push_str(word);
+        scratch.make_ascii_lowercase();
+        return;
+    }
     for c in word.chars() {
         if is_apostrophe(c) {
             scratch.push('\'');
@@ -215,12 +221,14 @@ fn push_word(
     normalise(&text[start..end], scratch);
     let w = scratch.as_str();
     let mut push = |part: &str| {
+        let id = lex.word_id(part);
         out.push(Token {
             start: start as u32,
             end: end as u32,
-            id: lex.word_id(part),
+            id,
             kind: Kind::Word,
             quoted,
+            classes: lex.classes_of(id),
             mark: 0,
         })
     };
@@ -265,27 +273,14 @@ mod tests {
         let mut s = String::new();
         tokenize(lex, text, &mut out, &mut s);
         out.iter()
-            .map(|t| {
-                (
-                    lex.word_text(t.id)
-                        .unwrap_or(&text[t.start as usize..t.end as usize])
-                        .to_string(),
-                    t.quoted,
-                )
-            })
+            .map(|t| (lex.word_text(t.id).unwrap_or(&text[t.start as usize..t.end as usize]).to_string(), t.quoted))
             .collect()
     }
 
     #[test]
     fn splits_contractions() {
-        let w: Vec<String> = words("You're late, don't worry. I can't!")
-            .into_iter()
-            .map(|x| x.0)
-            .collect();
-        assert_eq!(
-            w,
-            ["you", "are", "late", ",", "do", "not", "worry", ".", "i", "can", "not", "!"]
-        );
+        let w: Vec<String> = words("You're late, don't worry. I can't!").into_iter().map(|x| x.0).collect();
+        assert_eq!(w, ["you", "are", "late", ",", "do", "not", "worry", ".", "i", "can", "not", "!"]);
     }
 
     #[test]

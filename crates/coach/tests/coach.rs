@@ -3,8 +3,7 @@
 //! quotes, requests, praise), the batch mode, and property tests.
 
 use troth_coach::{
-    ApologyVerdict, Coach, CoachError, ContemptVerdict, Mode, ResponseVerdict, StartupVerdict,
-    MAX_CHARS,
+    ApologyVerdict, Coach, CoachError, ContemptVerdict, Mode, ResponseVerdict, StartupVerdict, MAX_CHARS,
 };
 
 fn coach() -> &'static Coach {
@@ -253,10 +252,7 @@ mod api {
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["verdict"], "harsh");
         assert_eq!(v["startup"], "harsh");
-        assert!(v["horsemen"]
-            .as_array()
-            .unwrap()
-            .contains(&"criticism".into()));
+        assert!(v["horsemen"].as_array().unwrap().contains(&"criticism".into()));
         let f = &v["findings"][0];
         for key in ["code", "message", "start", "end", "excerpt"] {
             assert!(!f[key].is_null(), "finding lacks {key}");
@@ -271,9 +267,7 @@ mod api {
 
     #[test]
     fn gentle_check_has_no_suggestion() {
-        let a = coach()
-            .check("I feel lonely at dinner. Could we put our phones away?")
-            .unwrap();
+        let a = coach().check("I feel lonely at dinner. Could we put our phones away?").unwrap();
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["verdict"], "gentle");
         assert!(v["suggestion"].is_null());
@@ -285,7 +279,7 @@ mod api {
         let a = coach().apology("I'm sorry you feel that way.").unwrap();
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["verdict"], "non_apology");
-        let codes: Vec<&str> = a.findings.iter().map(|f| f.code.as_str()).collect();
+        let codes: Vec<&str> = a.findings.iter().map(|f| f.code).collect();
         assert!(codes.contains(&"conditional_apology"), "{codes:?}");
         assert!(codes.contains(&"missing_responsibility"), "{codes:?}");
         assert!(v["missing"].as_array().unwrap().contains(&"repair".into()));
@@ -303,13 +297,7 @@ mod api {
         assert_eq!(coach().check("   \n\t"), Err(CoachError::Empty));
         assert_eq!(coach().apology(""), Err(CoachError::Empty));
         let long = "é".repeat(MAX_CHARS + 1);
-        assert_eq!(
-            coach().check(&long),
-            Err(CoachError::TooLong {
-                chars: MAX_CHARS + 1,
-                max: MAX_CHARS
-            })
-        );
+        assert_eq!(coach().check(&long), Err(CoachError::TooLong { chars: MAX_CHARS + 1, max: MAX_CHARS }));
         // Exactly at the limit is fine, counted in chars not bytes.
         assert!(coach().check(&"é".repeat(MAX_CHARS)).is_ok());
         let v = serde_json::to_value(CoachError::Empty).unwrap();
@@ -351,14 +339,10 @@ mod batch {
             "{\"text\": \"I feel tired. Could we rest?\", \"id\": 7}\n",
         );
         let mut out = Vec::new();
-        let stats =
-            troth_coach::run_jsonl(coach(), Mode::Check, input.as_bytes(), &mut out).unwrap();
+        let stats = troth_coach::run_jsonl(coach(), Mode::Check, input.as_bytes(), &mut out).unwrap();
         assert_eq!((stats.lines, stats.ok, stats.errors), (5, 2, 3));
-        let lines: Vec<serde_json::Value> = String::from_utf8(out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines: Vec<serde_json::Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0]["verdict"], "harsh");
         assert_eq!(lines[1]["error"]["code"], "bad_line");
@@ -428,11 +412,8 @@ mod properties {
             "😀",
             "-",
         ]);
-        prop::collection::vec(
-            prop_oneof![vocab.prop_map(String::from), any::<String>()],
-            0..40,
-        )
-        .prop_map(|v| v.join(" "))
+        prop::collection::vec(prop_oneof![vocab.prop_map(String::from), any::<String>()], 0..40)
+            .prop_map(|v| v.join(" "))
     }
 
     proptest! {
