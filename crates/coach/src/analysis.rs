@@ -194,6 +194,7 @@ impl<'a> Scan<'a> {
     /// Collects the hits of the given tasks.
     pub fn tally(&self, tasks: &[Task]) -> Tally {
         let mut t = Tally::default();
+        let mut cancelled: Vec<(usize, usize)> = Vec::new();
         for h in self.hits {
             let rule = self.lex.rule(h.rule);
             if !tasks.contains(&rule.task) {
@@ -203,6 +204,7 @@ impl<'a> Scan<'a> {
                 // A cancelling pattern ("you never fail to ...") takes back
                 // what a problem rule gave, and is not a finding itself.
                 t.problem -= rule.weight;
+                cancelled.push(self.span(h.start, h.end));
                 continue;
             }
             if let Some(sign) = rule.code.strip_prefix('+') {
@@ -222,6 +224,7 @@ impl<'a> Scan<'a> {
             }
         }
         t.problem = t.problem.max(0.0);
+        t.findings.retain(|f| !cancelled.iter().any(|&(a, b)| f.start < b && a < f.end));
         t
     }
 }

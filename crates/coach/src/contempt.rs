@@ -8,5 +8,7 @@ use crate::lexicon::Task;
 pub fn analyse(scan: &Scan) -> ContemptAnalysis {
     let t = scan.tally(&[Task::Contempt]);
     let verdict = if t.problem >= 1.0 { ContemptVerdict::Contemptuous } else { ContemptVerdict::Respectful };
-    ContemptAnalysis { verdict, findings: t.findings }
+    // Findings explain a verdict; under the threshold they would only nag.
+    let findings = if verdict == ContemptVerdict::Contemptuous { t.findings } else { Vec::new() };
+    ContemptAnalysis { verdict, findings }
 }

@@ -5,10 +5,22 @@ use crate::analysis::{ResponseAnalysis, ResponseVerdict, Scan};
 use crate::lexicon::Task;
 
 pub fn analyse(scan: &Scan) -> ResponseAnalysis {
-    let t = scan.tally(&[Task::Response]);
+    let mut t = scan.tally(&[Task::Response]);
+    // Criticism or contempt inside a reply is a counter-attack, which is
+    // defensiveness: count the start-up and contempt problems too (not their
+    // good signs, which describe a gentle start-up, not an accepting reply).
+    let counter = scan.tally(&[Task::Startup, Task::Contempt]);
+    t.problem += counter.problem;
+    for f in counter.findings {
+        if !t.findings.iter().any(|g| g.code == f.code && g.start == f.start) {
+            t.findings.push(f);
+        }
+    }
     // Accepting words soften a weak defensive signal ("you're right, I was
     // tired") but a clear counter-attack stays defensive.
     let net = t.problem - 0.5 * t.good;
     let verdict = if t.problem >= 1.0 && net >= 0.75 { ResponseVerdict::Defensive } else { ResponseVerdict::Accepting };
-    ResponseAnalysis { verdict, findings: t.findings }
+    // Findings explain a verdict; under the threshold they would only nag.
+    let findings = if verdict == ResponseVerdict::Defensive { t.findings } else { Vec::new() };
+    ResponseAnalysis { verdict, findings }
 }

@@ -19,7 +19,8 @@ pub fn analyse(scan: &Scan) -> StartupAnalysis {
     if !t.has("request") {
         missing.push(Part::Request);
     }
-    let mut findings = t.findings.clone();
+    // Findings explain a verdict; under the threshold they would only nag.
+    let mut findings = if verdict == StartupVerdict::Harsh { t.findings.clone() } else { Vec::new() };
     let (suggestion, feeling_words) = if verdict == StartupVerdict::Harsh {
         for part in &missing {
             findings.push(scan.missing(match part {
