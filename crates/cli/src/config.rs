@@ -105,10 +105,19 @@ pub fn load(o: &Overrides, s: &ServeOverrides) -> Result<Effective, String> {
             .or(file.max_body_kib)
             .map_or(defaults.max_body_bytes, |k| k.clamp(16, 4096) * 1024),
     };
+    let database_url = o.database_url.clone().or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    // SQLite writes one at a time and each connection is a thread, so a
+    // small pool is faster there (measured: see BENCHMARKS.md); PostgreSQL
+    // gains from more.
+    let default_pool = if database_url.starts_with("sqlite:") {
+        std::thread::available_parallelism().map_or(4, |n| (n.get() as u32 * 2).clamp(4, 16))
+    } else {
+        16
+    };
     Ok(Effective {
-        database_url: o.database_url.clone().or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+        database_url,
         bind: s.bind.clone().or(file.bind).unwrap_or_else(|| DEFAULT_BIND.to_string()),
-        max_connections: env_parse("TROTH_MAX_CONNECTIONS").or(file.max_connections).unwrap_or(16).clamp(1, 512),
+        max_connections: env_parse("TROTH_MAX_CONNECTIONS").or(file.max_connections).unwrap_or(default_pool).clamp(1, 512),
         log: std::env::var("TROTH_LOG").ok().or(file.log).unwrap_or_else(|| "info".to_string()),
         web,
         file: path,

@@ -156,56 +156,39 @@ impl SqlStore {
         }
     }
 
-    async fn members(&self, space: Id) -> Result<Vec<Member>> {
-        let rows = sqlx::query(
-            "SELECT m.user_id, u.display_name, m.joined_at FROM memberships m \
-             JOIN users u ON u.id = m.user_id WHERE m.space_id = $1 ORDER BY m.joined_at",
-        )
-        .bind(space.get())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Member {
-                user_id: id(r, "user_id"),
-                display_name: r.get("display_name"),
-                joined_at: ts(r.get("joined_at")),
-            })
-            .collect())
-    }
-
     /// Loads the entry rows of a space the viewer might see, with their
-    /// sealed parts. The SQL filter is only a first cut for speed; the
-    /// decision is [`authorize`], applied to every row by the caller.
-    async fn load_entries(
-        &self,
-        space: Id,
-        viewer: Id,
-        only: Option<Id>,
-        filter: &EntryFilter,
-    ) -> Result<Vec<(EntryRow, Vec<Part>)>> {
-        let mut sql = String::from(
-            "SELECT e.id, e.space_id, e.author_id, e.kind, e.visibility, e.title, e.body, \
-             e.created_at, e.updated_at, u.display_name AS author_name \
-             FROM entries e LEFT JOIN users u ON u.id = e.author_id \
-             WHERE e.space_id = $1 AND (e.visibility <> 'private' OR e.author_id = $2)",
+    /// sealed parts, in one query. Rows come back only when the viewer is a
+    /// member (the EXISTS clause), so an empty result means "nothing you may
+    /// see". The SQL filter is only a first cut for speed; the decision is
+    /// [`authorize`], applied to every row by the caller.
+    async fn load_entries(&self, space: Id, viewer: Id, only: Option<Id>, filter: &EntryFilter) -> Result<Vec<(EntryRow, Vec<Part>)>> {
+        let mut inner = String::from(
+            "SELECT e.id, e.space_id, e.author_id, e.kind, e.visibility, e.title, e.body, e.created_at, e.updated_at \
+             FROM entries e WHERE e.space_id = $1 AND (e.visibility <> 'private' OR e.author_id = $2) \
+             AND EXISTS (SELECT 1 FROM memberships m WHERE m.space_id = $1 AND m.user_id = $2)",
         );
         let mut n = 2;
         if only.is_some() {
             n += 1;
-            sql.push_str(&format!(" AND e.id = ${n}"));
+            inner.push_str(&format!(" AND e.id = ${n}"));
         }
         if filter.kind.is_some() {
             n += 1;
-            sql.push_str(&format!(" AND e.kind = ${n}"));
+            inner.push_str(&format!(" AND e.kind = ${n}"));
         }
         if filter.visibility.is_some() {
             n += 1;
-            sql.push_str(&format!(" AND e.visibility = ${n}"));
+            inner.push_str(&format!(" AND e.visibility = ${n}"));
         }
-        sql.push_str(" ORDER BY e.created_at DESC, e.id DESC");
         n += 1;
-        sql.push_str(&format!(" LIMIT ${n}"));
+        inner.push_str(&format!(" ORDER BY e.created_at DESC, e.id DESC LIMIT ${n}"));
+        let sql = format!(
+            "SELECT e.id, e.space_id, e.author_id, e.kind, e.visibility, e.title, e.body, e.created_at, e.updated_at, \
+             u.display_name AS author_name, p.author_id AS part_author, p.body AS part_body \
+             FROM ({inner}) e LEFT JOIN users u ON u.id = e.author_id \
+             LEFT JOIN entry_parts p ON p.entry_id = e.id AND e.visibility = 'sealed' \
+             ORDER BY e.created_at DESC, e.id DESC"
+        );
         let mut q = sqlx::query(&sql).bind(space.get()).bind(viewer.get());
         if let Some(only) = only {
             q = q.bind(only.get());
@@ -218,49 +201,28 @@ impl SqlStore {
         }
         q = q.bind(filter.limit.unwrap_or(500).clamp(1, 100_000));
         let rows = q.fetch_all(&self.pool).await?;
-        let entries: Vec<EntryRow> = rows.iter().map(EntryRow::from_row).collect::<Result<_>>()?;
-        if !entries.iter().any(|e| e.visibility == Visibility::Sealed) {
-            return Ok(entries.into_iter().map(|e| (e, Vec::new())).collect());
+        // One row per (entry, part): fold the parts into their entry,
+        // keeping the query's order.
+        let mut out: Vec<(EntryRow, Vec<Part>)> = Vec::new();
+        for r in &rows {
+            let entry_id = id(r, "id");
+            if out.last().is_none_or(|(e, _)| e.id != entry_id) {
+                out.push((EntryRow::from_row(r)?, Vec::new()));
+            }
+            if let Some(author) = opt_id(r, "part_author") {
+                let body: Option<String> = r.get("part_body");
+                out.last_mut().expect("pushed above").1.push(Part { author, body: body.unwrap_or_default() });
+            }
         }
-        let mut parts_sql = String::from(
-            "SELECT p.entry_id, p.author_id, p.body FROM entry_parts p JOIN entries e ON e.id = p.entry_id \
-             WHERE e.space_id = $1 AND e.visibility = 'sealed'",
-        );
-        if only.is_some() {
-            parts_sql.push_str(" AND e.id = $2");
-        }
-        let mut pq = sqlx::query(&parts_sql).bind(space.get());
-        if let Some(only) = only {
-            pq = pq.bind(only.get());
-        }
-        let part_rows = pq.fetch_all(&self.pool).await?;
-        let parts: Vec<(Id, Part)> = part_rows
-            .iter()
-            .map(|r| (id(r, "entry_id"), Part { author: id(r, "author_id"), body: r.get("body") }))
-            .collect();
-        Ok(entries
-            .into_iter()
-            .map(|e| {
-                let mine: Vec<Part> = parts.iter().filter(|(eid, _)| *eid == e.id).map(|(_, p)| p.clone()).collect();
-                (e, mine)
-            })
-            .collect())
+        Ok(out)
     }
 
-    async fn visible_entry(
-        &self,
-        viewer: Id,
-        space: Id,
-        entry: Id,
-        action: Action,
-    ) -> Result<(EntryRow, Vec<Part>, Grant)> {
-        let member = self.is_member(viewer, space).await?;
-        if !member {
-            return Err(StoreError::NotFound);
-        }
+    async fn visible_entry(&self, viewer: Id, space: Id, entry: Id, action: Action) -> Result<(EntryRow, Vec<Part>, Grant)> {
+        // No row: not a member, or no entry the viewer may know of. Both
+        // are the same answer on purpose.
         let mut found = self.load_entries(space, viewer, Some(entry), &EntryFilter::default()).await?;
         let (row, parts) = found.pop().ok_or(StoreError::NotFound)?;
-        let grant = authorize(Some(viewer), member, &row.facts(&parts), action)?;
+        let grant = authorize(Some(viewer), true, &row.facts(&parts), action)?;
         Ok((row, parts, grant))
     }
 }
@@ -714,22 +676,31 @@ impl Store for SqlStore {
     }
 
     async fn space_for(&self, user: Id, space: Id) -> Result<Space> {
-        let row = sqlx::query(
-            "SELECT s.id, s.name, s.kind, s.created_at FROM spaces s \
-             JOIN memberships m ON m.space_id = s.id AND m.user_id = $2 WHERE s.id = $1",
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.kind, s.created_at, m.user_id, u.display_name, m.joined_at \
+             FROM spaces s JOIN memberships m ON m.space_id = s.id JOIN users u ON u.id = m.user_id \
+             WHERE s.id = $1 AND EXISTS (SELECT 1 FROM memberships me WHERE me.space_id = $1 AND me.user_id = $2) \
+             ORDER BY m.joined_at",
         )
         .bind(space.get())
         .bind(user.get())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let kind: String = row.get("kind");
+        .fetch_all(&self.pool)
+        .await?;
+        let first = rows.first().ok_or(StoreError::NotFound)?;
+        let kind: String = first.get("kind");
         Ok(Space {
-            id: id(&row, "id"),
-            name: row.get("name"),
+            id: id(first, "id"),
+            name: first.get("name"),
             kind: kind.parse().unwrap_or_default(),
-            created_at: ts(row.get("created_at")),
-            members: self.members(space).await?,
+            created_at: ts(first.get("created_at")),
+            members: rows
+                .iter()
+                .map(|r| Member {
+                    user_id: id(r, "user_id"),
+                    display_name: r.get("display_name"),
+                    joined_at: ts(r.get("joined_at")),
+                })
+                .collect(),
         })
     }
 
@@ -984,15 +955,15 @@ impl Store for SqlStore {
     }
 
     async fn entries(&self, user: Id, space: Id, filter: EntryFilter) -> Result<Vec<EntryView>> {
-        let member = self.is_member(user, space).await?;
-        if !member {
+        let rows = self.load_entries(space, user, None, &filter).await?;
+        // An empty list must still tell "not your space" from "nothing yet".
+        if rows.is_empty() && !self.is_member(user, space).await? {
             return Err(StoreError::NotFound);
         }
-        let rows = self.load_entries(space, user, None, &filter).await?;
         Ok(rows
             .into_iter()
             .filter_map(|(row, parts)| {
-                let grant = authorize(Some(user), member, &row.facts(&parts), Action::Read).ok()?;
+                let grant = authorize(Some(user), true, &row.facts(&parts), Action::Read).ok()?;
                 Some(row.view(user, &parts, grant))
             })
             .collect())

@@ -86,7 +86,7 @@ fn list_page(who: &Identity, space: &Space, notes: &[EntryView], form: &NoteForm
                             a href={"/spaces/" (space.id) "/notes/" (n.id)} { (n.title) }
                             " " (badge(n.visibility))
                             @if let Some(s) = &n.sealed {
-                                @if s.revealed { " opened" }
+                                @if s.revealed { " · opened" }
                                 @else if s.partner_has_written && !s.i_have_written { " · waiting for your part" }
                                 @else if s.i_have_written && !s.partner_has_written { " · waiting for theirs" }
                             }
