@@ -253,6 +253,9 @@ pub struct Lexicon {
     pub(crate) required_by: Vec<Box<[u32]>>,
     /// Patterns that require no particular word.
     pub(crate) no_required: Box<[u32]>,
+    /// Per pattern, dense copies of what activation reads (cache friendly).
+    pub(crate) req_len: Box<[u8]>,
+    pub(crate) req_classes: Box<[u128]>,
     messages: FxMap<&'static str, &'static str>,
     templates: FxMap<&'static str, &'static str>,
     feelings: Vec<&'static str>,
@@ -301,6 +304,8 @@ impl Lexicon {
             first: Vec::new(),
             required_by: Vec::new(),
             no_required: Box::new([]),
+            req_len: Box::new([]),
+            req_classes: Box::new([]),
             messages: FxMap::default(),
             templates: FxMap::default(),
             feelings: Vec::new(),
@@ -556,6 +561,8 @@ impl Lexicon {
         }
         self.required_by = required_by.into_iter().map(Vec::into_boxed_slice).collect();
         self.no_required = none.into_boxed_slice();
+        self.req_len = self.patterns.iter().map(|p| p.req_words.len() as u8).collect();
+        self.req_classes = self.patterns.iter().map(|p| p.req_classes).collect();
     }
 
     pub fn word_id(&self, w: &str) -> WordId {

@@ -76,8 +76,8 @@ pub struct Scratch {
     /// it can match at all in this text (bit set).
     req_seen: Vec<u8>,
     active: Vec<u64>,
-    /// Distinct words of the text.
-    distinct: Vec<u32>,
+    /// Patterns whose required words are all present.
+    complete: Vec<u32>,
     /// Running counts of positive and negation words, for clause lookups.
     pos_prefix: Vec<u16>,
     neg_prefix: Vec<u16>,
@@ -124,13 +124,14 @@ impl Scratch {
             self.present.clear();
             self.present.resize(words, 0);
         }
-        self.distinct.clear();
         let np = lex.patterns.len();
         self.req_seen.clear();
         self.req_seen.resize(np, 0);
         self.active.clear();
         self.active.resize(np.div_ceil(64), 0);
         self.present_classes = 0;
+        // Patterns whose required words have all been seen.
+        self.complete.clear();
         for t in toks {
             let i = t.id.0 as usize;
             if let Some(w) = self.present.get_mut(i / 64) {
@@ -139,29 +140,23 @@ impl Scratch {
                     // First time this word is seen: count it for every
                     // pattern that requires it.
                     *w |= bit;
-                    self.distinct.push(i as u32);
                     self.present_classes |= t.classes;
                     for &p in lex.required_by[i].iter() {
-                        self.req_seen[p as usize] += 1;
+                        let seen = &mut self.req_seen[p as usize];
+                        *seen += 1;
+                        if *seen == lex.req_len[p as usize] {
+                            self.complete.push(p);
+                        }
                     }
                 }
             }
         }
-        // A pattern is active when all its words are present and some word
-        // of each of its classes is.
+        // Active: all words present, and some word of each required class.
         let classes = self.present_classes;
-        let mut activate = |p: u32, seen: u8| {
-            let pat = &lex.patterns[p as usize];
-            if seen as usize == pat.req_words.len() && pat.req_classes & classes == pat.req_classes {
+        for &p in lex.no_required.iter().chain(self.complete.iter()) {
+            let need = lex.req_classes[p as usize];
+            if need & classes == need {
                 self.active[p as usize / 64] |= 1u64 << (p % 64);
-            }
-        };
-        for &p in lex.no_required.iter() {
-            activate(p, 0);
-        }
-        for &w in &self.distinct {
-            for &p in lex.required_by[w as usize].iter() {
-                activate(p, self.req_seen[p as usize]);
             }
         }
 

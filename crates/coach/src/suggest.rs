@@ -32,112 +32,136 @@ fn feeling(scan: &Scan) -> String {
     scan.lex.template("feeling_default").to_string()
 }
 
-/// Clauses as token ranges: split at clause marks, sentence ends and joiners.
-fn clauses(scan: &Scan) -> Vec<(usize, usize)> {
-    let joiner = scan.lex.class("clause_joiner");
-    let mut out = Vec::new();
+/// Calls `f` with each clause as a token range `[a, b)`, split at clause
+/// marks, sentence ends and joiners ("and", "but"), until `f` returns true.
+fn for_each_clause(scan: &Scan, joiner: u8, mut f: impl FnMut(usize, usize) -> bool) {
     let mut begin = 0;
     for (i, t) in scan.toks.iter().enumerate() {
         if t.kind != Kind::Word || scan.lex.in_class(t.id, joiner) {
-            if i > begin {
-                out.push((begin, i));
+            if i > begin && f(begin, i) {
+                return;
             }
             begin = i + 1;
         }
     }
     if begin < scan.toks.len() {
-        out.push((begin, scan.toks.len()));
+        f(begin, scan.toks.len());
     }
-    out
+}
+
+/// Rewrites a complaint about the partner into something that can follow
+/// "when": drops the generalising words and turns "never" into "don't".
+/// Returns the text and the byte offset where the denied action starts
+/// ("you don't |ask how my day was"), if there is one.
+fn situation_text(scan: &Scan, s: usize, b: usize) -> (String, Option<usize>) {
+    let lex = scan.lex;
+    let drop = lex.class("suggest_drop");
+    let never = lex.word_id("never");
+    let not = lex.word_id("not");
+    let mut out = String::with_capacity(64);
+    let mut last_span = (u32::MAX, u32::MAX);
+    let mut action = None;
+    let mut pending_action = false;
+    for (k, t) in scan.toks[s..b].iter().enumerate() {
+        if (t.start, t.end) == last_span {
+            // Second half of a contraction ("don't" = do + not).
+            if t.id == not {
+                pending_action = true;
+            }
+            continue;
+        }
+        last_span = (t.start, t.end);
+        let word = if t.id == never {
+            pending_action = true;
+            "don't"
+        } else if lex.in_class(t.id, drop) {
+            continue;
+        } else {
+            &scan.text[t.start as usize..t.end as usize]
+        };
+        if t.id == not {
+            pending_action = true;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let at = out.len();
+        if k == 0 {
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        } else {
+            out.push_str(word);
+        }
+        if pending_action && t.id != never && t.id != not && (t.start, t.end) != (scan.toks[s].start, scan.toks[s].end)
+        {
+            // The first word after the negation is where the action starts,
+            // unless this very word carried the negation ("don't").
+            let contracted =
+                scan.toks.get(s + k + 1).is_some_and(|n| (n.start, n.end) == (t.start, t.end) && n.id == not);
+            if !contracted {
+                action.get_or_insert(at);
+                pending_action = false;
+            }
+        }
+    }
+    (out, action)
 }
 
 /// Builds "I feel <feeling> when <situation>. <request>".
 pub fn i_statement(scan: &Scan) -> String {
     let lex = scan.lex;
-    let drop = lex.class("suggest_drop");
     let discourse = lex.class("discourse");
     let doable = lex.class("doable");
-    let never = lex.word_id("never");
-    let not = lex.word_id("not");
+    let joiner = lex.class("clause_joiner");
     let you = lex.word_id("you");
-    let labels: Vec<(usize, usize)> = scan
-        .hits
-        .iter()
-        .filter(|h| {
-            let r = lex.rule(h.rule);
-            r.task == Task::Contempt || r.code == "character_label"
-        })
-        .map(|h| (h.start as usize, h.end as usize))
-        .collect();
-    let problem_in = |a: usize, b: usize| {
-        scan.hits.iter().any(|h| {
-            let r = lex.rule(h.rule);
-            r.task == Task::Startup && !r.is_good_sign() && (h.start as usize) < b && a < h.end as usize
-        })
+    let are = lex.word_id("are");
+    let overlaps = |a: usize, b: usize, pred: &dyn Fn(&crate::lexicon::Rule) -> bool| {
+        scan.hits.iter().any(|h| (h.start as usize) < b && a < h.end as usize && pred(lex.rule(h.rule)))
     };
 
     let mut situation = None;
     let mut request = None;
-    for (a, b) in clauses(scan) {
-        // Skip leading discourse words ("honestly", "of course", "well").
-        let mut s = a;
-        while s < b && lex.in_class(scan.toks[s].id, discourse) {
-            s += 1;
+    for_each_clause(scan, joiner, |a, b| {
+        // The clause must be about the partner ("you ..."), carry a problem,
+        // and not be a label ("you are lazy") or a question.
+        let Some(s) = (a..b).find(|&k| scan.toks[k].id == you) else {
+            return false;
+        };
+        if scan.toks[a..s].iter().any(|t| !lex.in_class(t.id, discourse)) && s > a + 3 {
+            return false;
         }
-        if s >= b || scan.toks[s].id != you || !problem_in(a, b) {
-            continue;
+        let is_question = scan.toks[b..].iter().find(|t| t.kind == Kind::SentenceEnd).is_some_and(|t| t.mark == b'?');
+        if is_question || scan.toks.get(s + 1).is_some_and(|t| t.id == are) {
+            return false;
         }
-        if labels.iter().any(|&(x, y)| x < b && a < y) {
-            continue;
+        if !overlaps(a, b, &|r| r.task == Task::Startup && !r.is_good_sign()) {
+            return false;
         }
-        // "you are ..." describes the person, not the situation.
-        if s + 1 < b && word(scan, &scan.toks[s + 1]) == "are" {
-            continue;
+        if overlaps(a, b, &|r| r.task == Task::Contempt || r.code == "character_label") {
+            return false;
         }
-        let mut words: Vec<String> = Vec::new();
-        let mut last_span = (u32::MAX, u32::MAX);
-        let mut after_neg: Option<usize> = None;
-        for (k, t) in scan.toks[s..b].iter().enumerate() {
-            if (t.start, t.end) == last_span {
-                if t.id == not {
-                    after_neg = Some(words.len());
-                }
-                continue;
-            }
-            last_span = (t.start, t.end);
-            let orig = &scan.text[t.start as usize..t.end as usize];
-            if t.id == never {
-                words.push("don't".to_string());
-                after_neg = Some(words.len());
-                continue;
-            }
-            if t.id == not {
-                after_neg = Some(words.len() + 1);
-            }
-            if lex.in_class(t.id, drop) {
-                continue;
-            }
-            if k == 0 {
-                words.push(orig.to_lowercase());
-            } else {
-                words.push(orig.to_string());
+        let (text, action) = situation_text(scan, s, b);
+        if text.split(' ').count() < 2 {
+            return false;
+        }
+        if let Some(at) = action {
+            let first = text[at..].split(' ').next().unwrap_or("");
+            if lex.in_class(lex.word_id(&first.to_lowercase()), doable) {
+                // "you don't help with anything" -> "help with something".
+                let vp: Vec<&str> = text[at..]
+                    .split(' ')
+                    .map(|w| match w {
+                        "anything" => "something",
+                        "anyone" => "someone",
+                        "any" => "some",
+                        w => w,
+                    })
+                    .collect();
+                request = Some(lex.template("request_do").replace("{action}", &vp.join(" ")));
             }
         }
-        if words.len() < 2 {
-            continue;
-        }
-        if let Some(n) = after_neg {
-            if n < words.len() {
-                let first = lex.word_id(&words[n].to_lowercase());
-                if lex.in_class(first, doable) {
-                    let vp = words[n..].join(" ");
-                    request = Some(lex.template("request_do").replace("{action}", &vp));
-                }
-            }
-        }
-        situation = Some(words.join(" "));
-        break;
-    }
+        situation = Some(text);
+        true
+    });
     let situation = situation.unwrap_or_else(|| lex.template("situation_placeholder").to_string());
     let request = request.unwrap_or_else(|| lex.template("request_default").to_string());
     lex.template("i_statement")
