@@ -73,6 +73,18 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+impl utoipa::PartialSchema for Id {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9a-f]{16}$"))
+            .description(Some("An opaque id: 16 lowercase hex digits."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Id {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,15 +111,3 @@ mod tests {
         assert_eq!(Id::from_random([0, 0, 0, 0, 0, 0, 0, 0x80]).get(), 1);
     }
 }
-
-impl utoipa::PartialSchema for Id {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[0-9a-f]{16}$"))
-            .description(Some("An opaque id: 16 lowercase hex digits."))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Id {}
