@@ -117,7 +117,10 @@ pub fn load(o: &Overrides, s: &ServeOverrides) -> Result<Effective, String> {
     Ok(Effective {
         database_url,
         bind: s.bind.clone().or(file.bind).unwrap_or_else(|| DEFAULT_BIND.to_string()),
-        max_connections: env_parse("TROTH_MAX_CONNECTIONS").or(file.max_connections).unwrap_or(default_pool).clamp(1, 512),
+        max_connections: env_parse("TROTH_MAX_CONNECTIONS")
+            .or(file.max_connections)
+            .unwrap_or(default_pool)
+            .clamp(1, 512),
         log: std::env::var("TROTH_LOG").ok().or(file.log).unwrap_or_else(|| "info".to_string()),
         web,
         file: path,

@@ -161,7 +161,13 @@ impl SqlStore {
     /// member (the EXISTS clause), so an empty result means "nothing you may
     /// see". The SQL filter is only a first cut for speed; the decision is
     /// [`authorize`], applied to every row by the caller.
-    async fn load_entries(&self, space: Id, viewer: Id, only: Option<Id>, filter: &EntryFilter) -> Result<Vec<(EntryRow, Vec<Part>)>> {
+    async fn load_entries(
+        &self,
+        space: Id,
+        viewer: Id,
+        only: Option<Id>,
+        filter: &EntryFilter,
+    ) -> Result<Vec<(EntryRow, Vec<Part>)>> {
         let mut inner = String::from(
             "SELECT e.id, e.space_id, e.author_id, e.kind, e.visibility, e.title, e.body, e.created_at, e.updated_at \
              FROM entries e WHERE e.space_id = $1 AND (e.visibility <> 'private' OR e.author_id = $2) \
@@ -217,7 +223,13 @@ impl SqlStore {
         Ok(out)
     }
 
-    async fn visible_entry(&self, viewer: Id, space: Id, entry: Id, action: Action) -> Result<(EntryRow, Vec<Part>, Grant)> {
+    async fn visible_entry(
+        &self,
+        viewer: Id,
+        space: Id,
+        entry: Id,
+        action: Action,
+    ) -> Result<(EntryRow, Vec<Part>, Grant)> {
         // No row: not a member, or no entry the viewer may know of. Both
         // are the same answer on purpose.
         let mut found = self.load_entries(space, viewer, Some(entry), &EntryFilter::default()).await?;

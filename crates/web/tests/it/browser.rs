@@ -5,8 +5,8 @@
 //! /usr/bin/chromium and /usr/bin/chromedriver). Without them the journeys
 //! are skipped, except under `CI`, where they fail.
 
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
