@@ -152,7 +152,6 @@ pub struct Tally {
     pub problem: f32,
     /// Sum of good-sign weights (as positive numbers).
     pub good: f32,
-    pub findings: Vec<Finding>,
     /// Good-sign codes seen (without the '+'), e.g. "feeling".
     pub signs: Vec<&'static str>,
 }
@@ -191,10 +190,10 @@ impl<'a> Scan<'a> {
         self.finding(code, end, end)
     }
 
-    /// Collects the hits of the given tasks.
+    /// Scores the hits of the given tasks. Cheap: no allocation, so a
+    /// message that turns out fine costs nothing more.
     pub fn tally(&self, tasks: &[Task]) -> Tally {
         let mut t = Tally::default();
-        let mut cancelled: Vec<(usize, usize)> = Vec::new();
         for h in self.hits {
             let rule = self.lex.rule(h.rule);
             if !tasks.contains(&rule.task) {
@@ -204,10 +203,7 @@ impl<'a> Scan<'a> {
                 // A cancelling pattern ("you never fail to ...") takes back
                 // what a problem rule gave, and is not a finding itself.
                 t.problem -= rule.weight;
-                cancelled.push(self.span(h.start, h.end));
-                continue;
-            }
-            if let Some(sign) = rule.code.strip_prefix('+') {
+            } else if let Some(sign) = rule.code.strip_prefix('+') {
                 t.good += rule.weight.abs();
                 if let Some(s) = GOOD_SIGNS.iter().find(|s| **s == sign) {
                     if !t.signs.contains(s) {
@@ -216,16 +212,38 @@ impl<'a> Scan<'a> {
                 }
             } else {
                 t.problem += rule.weight;
-                let (a, b) = self.span(h.start, h.end);
-                let dup = t.findings.iter().any(|f| f.code == rule.code && f.start < b && a < f.end);
-                if !dup {
-                    t.findings.push(self.finding(rule.code, a, b));
-                }
             }
         }
         t.problem = t.problem.max(0.0);
-        t.findings.retain(|f| !cancelled.iter().any(|&(a, b)| f.start < b && a < f.end));
         t
+    }
+
+    /// The problem findings of the given tasks, with spans; findings inside
+    /// a cancelled stretch ("you never know") are left out.
+    pub fn findings(&self, tasks: &[Task]) -> Vec<Finding> {
+        let mut out: Vec<Finding> = Vec::new();
+        let cancelled = |a: usize, b: usize| {
+            self.hits.iter().any(|h| {
+                let r = self.lex.rule(h.rule);
+                if !tasks.contains(&r.task) || !r.code.starts_with('~') {
+                    return false;
+                }
+                let (x, y) = self.span(h.start, h.end);
+                x < b && a < y
+            })
+        };
+        for h in self.hits {
+            let rule = self.lex.rule(h.rule);
+            if !tasks.contains(&rule.task) || rule.is_good_sign() {
+                continue;
+            }
+            let (a, b) = self.span(h.start, h.end);
+            if out.iter().any(|f| f.code == rule.code && f.start < b && a < f.end) || cancelled(a, b) {
+                continue;
+            }
+            out.push(self.finding(rule.code, a, b));
+        }
+        out
     }
 }
 

@@ -29,7 +29,7 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
     } else {
         ApologyVerdict::Incomplete
     };
-    let mut findings = t.findings.clone();
+    let mut findings = scan.findings(&[Task::Apology]);
     if verdict == ApologyVerdict::Genuine {
         return ApologyAnalysis { verdict, findings, missing, suggestion: None, feeling_words: Vec::new() };
     }

@@ -9,6 +9,6 @@ pub fn analyse(scan: &Scan) -> ContemptAnalysis {
     let t = scan.tally(&[Task::Contempt]);
     let verdict = if t.problem >= 1.0 { ContemptVerdict::Contemptuous } else { ContemptVerdict::Respectful };
     // Findings explain a verdict; under the threshold they would only nag.
-    let findings = if verdict == ContemptVerdict::Contemptuous { t.findings } else { Vec::new() };
+    let findings = if verdict == ContemptVerdict::Contemptuous { scan.findings(&[Task::Contempt]) } else { Vec::new() };
     ContemptAnalysis { verdict, findings }
 }

@@ -78,6 +78,11 @@ pub struct Scratch {
     active: Vec<u64>,
     /// Patterns whose required words are all present.
     complete: Vec<u32>,
+    /// Per word id: (start, end of anchored, end) of its active candidate
+    /// patterns in `cand`, or u32::MAX when not yet computed for this text.
+    cand_at: Vec<(u32, u32, u32)>,
+    cand: Vec<u32>,
+    cand_touched: Vec<u32>,
     /// Running counts of positive and negation words, for clause lookups.
     pos_prefix: Vec<u16>,
     neg_prefix: Vec<u16>,
@@ -299,21 +304,49 @@ fn match_steps(lex: &Lexicon, steps: &[Step], toks: &[Token], pos: usize, limit:
 pub fn find_hits(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
     hits.clear();
     scratch.prepare(lex, cls, toks);
+    let vocab = lex.first.len();
+    if scratch.cand_at.len() != vocab {
+        scratch.cand_at = vec![(u32::MAX, 0, 0); vocab];
+    }
+    scratch.cand.clear();
+    scratch.cand_touched.clear();
     for i in 0..toks.len() {
         let t = &toks[i];
-        let Some(cands) = lex.first.get(t.id.0 as usize) else {
+        let w = t.id.0 as usize;
+        if w >= vocab {
             continue;
-        };
+        }
+        // The active candidates of a word are filtered once per message and
+        // reused for its other occurrences: clause-anchored ones first, so a
+        // word in mid-clause skips them all at once.
+        if scratch.cand_at[w].0 == u32::MAX {
+            let start = scratch.cand.len() as u32;
+            for anchored in [true, false] {
+                for &pi in lex.first[w].iter() {
+                    if scratch.active[pi as usize / 64] & (1u64 << (pi % 64)) != 0
+                        && lex.patterns[pi as usize].clause_start == anchored
+                    {
+                        scratch.cand.push(pi);
+                    }
+                }
+                if anchored {
+                    scratch.cand_at[w].1 = scratch.cand.len() as u32;
+                }
+            }
+            scratch.cand_at[w].0 = start;
+            scratch.cand_at[w].2 = scratch.cand.len() as u32;
+            scratch.cand_touched.push(w as u32);
+        }
+        let (start, mid, end) = scratch.cand_at[w];
+        let from = if scratch.at_clause_start[i] { start } else { mid };
+        if from == end {
+            continue;
+        }
         // A pattern may run up to and including the sentence's end mark.
         let limit = (scratch.sentence_end[i] as usize + 1).min(toks.len());
-        for &pi in cands.iter() {
-            if scratch.active[pi as usize / 64] & (1u64 << (pi % 64)) == 0 {
-                continue;
-            }
+        for c in from..end {
+            let pi = scratch.cand[c as usize];
             let p = &lex.patterns[pi as usize];
-            if p.clause_start && !scratch.at_clause_start[i] {
-                continue;
-            }
 
             let end = if p.simple {
                 let n = p.steps.len();
@@ -366,4 +399,7 @@ pub fn find_hits(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], scratch: &m
     }
     hits.truncate(kept);
     scratch.clear_present(toks);
+    for &w in &scratch.cand_touched {
+        scratch.cand_at[w as usize] = (u32::MAX, 0, 0);
+    }
 }

@@ -6,8 +6,11 @@ use crate::analysis::{Part, Scan, StartupAnalysis, StartupVerdict, Tally};
 use crate::lexicon::Task;
 use crate::suggest;
 
+/// A harsh start-up can be critical or contemptuous.
+const TASKS: [Task; 2] = [Task::Startup, Task::Contempt];
+
 pub fn analyse(scan: &Scan) -> StartupAnalysis {
-    let t = scan.tally(&[Task::Startup, Task::Contempt]);
+    let t = scan.tally(&TASKS);
     let verdict = verdict(&t);
     let mut missing = Vec::new();
     if !t.has("feeling") {
@@ -20,7 +23,7 @@ pub fn analyse(scan: &Scan) -> StartupAnalysis {
         missing.push(Part::Request);
     }
     // Findings explain a verdict; under the threshold they would only nag.
-    let mut findings = if verdict == StartupVerdict::Harsh { t.findings.clone() } else { Vec::new() };
+    let mut findings = if verdict == StartupVerdict::Harsh { scan.findings(&TASKS) } else { Vec::new() };
     let (suggestion, feeling_words) = if verdict == StartupVerdict::Harsh {
         for part in &missing {
             findings.push(scan.missing(match part {

@@ -45,8 +45,26 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}' || c == '\u{2018}' || c == '`'
 }
 
+#[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// The char starting at byte `i` (a char boundary) and its length; a fast
+/// path for ASCII, which is nearly all of English text.
+#[inline]
+fn char_at(text: &str, i: usize) -> (char, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        (b as char, 1)
+    } else {
+        let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+        (c, c.len_utf8())
+    }
 }
 
 /// Pronoun-like words whose `'s` means "is" (or "has"), not a possessive.
@@ -79,36 +97,40 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
     let bytes = text.as_bytes();
     let mut quoted_double = false;
     let mut quoted_single = false;
-    let mut it = text.char_indices().peekable();
     let mut prev_char: Option<char> = None;
+    let mut i = 0usize;
 
-    while let Some((i, c)) = it.next() {
+    while i < bytes.len() {
+        let (c, len) = char_at(text, i);
         if is_word_char(c) {
             // Read a word: alphanumerics, with inner apostrophes and hyphens.
             let start = i;
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = it.peek() {
+            let mut end = i + len;
+            let mut last = c;
+            while end < bytes.len() {
+                let (d, dl) = char_at(text, end);
                 if is_word_char(d) {
-                    end = j + d.len_utf8();
-                    it.next();
-                } else if is_apostrophe(d) || d == '-' {
+                    end += dl;
+                    last = d;
+                } else if (is_apostrophe(d) || d == '-')
+                    && end + dl < bytes.len()
+                    && char_at(text, end + dl).0.is_alphabetic()
+                {
                     // Only joins when a letter follows ("don't", "phone-free").
-                    let after = text[j + d.len_utf8()..].chars().next();
-                    if matches!(after, Some(a) if a.is_alphabetic()) {
-                        end = j + d.len_utf8();
-                        it.next();
-                    } else {
-                        break;
-                    }
+                    end += dl;
+                    last = d;
                 } else {
                     break;
                 }
             }
             let quoted = quoted_double || quoted_single;
             push_word(lex, text, start, end, quoted, out, scratch);
-            prev_char = text[..end].chars().next_back();
+            prev_char = Some(last);
+            i = end;
             continue;
         }
+        let pos = i;
+        i += len;
 
         let quoted = quoted_double || quoted_single;
         match c {
@@ -121,7 +143,7 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                 // A quote mark opens when it stands before a word and closes
                 // after one; inside a word it was consumed as an apostrophe.
                 let before_word = prev_char.is_some_and(is_word_char);
-                let after_word = text[i + c.len_utf8()..].chars().next().is_some_and(is_word_char);
+                let after_word = text[pos + c.len_utf8()..].chars().next().is_some_and(is_word_char);
                 if !before_word && after_word && !quoted_single {
                     quoted_single = true;
                 } else if before_word && quoted_single {
@@ -129,17 +151,17 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                 }
             }
             ',' | ';' | ':' | '\u{2014}' | '\u{2013}' | '(' | ')' => {
-                push_mark(lex, i, c, Kind::ClauseMark, quoted, out);
+                push_mark(lex, pos, c, Kind::ClauseMark, quoted, out);
             }
-            '-' if bytes.get(i + 1) == Some(&b'-') || prev_char == Some(' ') => {
-                push_mark(lex, i, c, Kind::ClauseMark, quoted, out);
+            '-' if bytes.get(pos + 1) == Some(&b'-') || prev_char == Some(' ') => {
+                push_mark(lex, pos, c, Kind::ClauseMark, quoted, out);
             }
             '.' | '!' | '?' | '\u{2026}' => {
                 // Runs like "?!" or "..." are one sentence end; a '?' anywhere
                 // in the run makes it a question.
                 if let Some(last) = out.last_mut() {
-                    if last.kind == Kind::SentenceEnd && last.end as usize == i {
-                        last.end = (i + c.len_utf8()) as u32;
+                    if last.kind == Kind::SentenceEnd && last.end as usize == pos {
+                        last.end = (pos + c.len_utf8()) as u32;
                         if c == '?' {
                             last.mark = b'?';
                             last.id = lex.punct_id('?');
@@ -148,12 +170,12 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                         continue;
                     }
                 }
-                push_mark(lex, i, c, Kind::SentenceEnd, quoted, out);
+                push_mark(lex, pos, c, Kind::SentenceEnd, quoted, out);
             }
             '\n' | '\r' => {
                 // A line break ends a sentence unless one already ended.
                 if !matches!(out.last(), Some(t) if t.kind == Kind::SentenceEnd) && !out.is_empty() {
-                    push_mark(lex, i, '\n', Kind::SentenceEnd, quoted, out);
+                    push_mark(lex, pos, '\n', Kind::SentenceEnd, quoted, out);
                 }
                 // Quotes never run across paragraphs: an unbalanced mark
                 // should not silence the rest of the message.
