@@ -8,6 +8,7 @@
 mod accounts;
 mod api;
 mod auth;
+mod charts;
 mod config;
 mod error;
 mod forms;

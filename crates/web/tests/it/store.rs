@@ -1,7 +1,6 @@
 //! Storage rules that only show under concurrency or across restarts,
 //! exercised on the store itself (both backends).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -72,7 +71,7 @@ async fn migrate_and_backup_case(app: &TestApp) {
     }
     let owner = user(&app.store, "keeper").await;
     app.store.create_space(owner, &SpaceName::parse("Kept").unwrap(), SpaceKind::Family).await.unwrap();
-    let path = PathBuf::from(std::env::temp_dir()).join(format!("{}.db", unique("troth-backup-")));
+    let path = std::env::temp_dir().join(format!("{}.db", unique("troth-backup-")));
     app.store.backup_to(&path).await.unwrap();
     assert!(app.store.backup_to(&path).await.is_err(), "never overwrites");
     let copy = SqlStore::connect(&StoreOptions::new(format!("sqlite://{}", path.display()))).await.unwrap();

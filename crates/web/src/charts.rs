@@ -1,0 +1,1 @@
+//! Server-rendered SVG charts (placeholder; filled in by the insights work).
