@@ -5,6 +5,8 @@
 
 pub mod fields;
 pub mod ids;
+pub mod promise;
+pub mod reliability;
 pub mod space;
 pub mod throttle;
 pub mod visibility;

@@ -1,0 +1,649 @@
+//! The promise ledger's rules: who may do what to a promise, and when.
+//!
+//! A promise has a *promiser* (who made it) and a *partner* (to whom it was
+//! made). The partner is the one who says it was kept or lets it go; the
+//! promiser can say "done", or — before the due time — say early that they
+//! can't make it and set new terms. Telling early is honest and cheap; a
+//! silent miss is what costs trust (see `reliability`).
+//!
+//! `Missed` is *derived* from the clock (open and past due), never an
+//! accusation someone has to make; it can still be confirmed as kept or
+//! released afterwards. Only `Kept` and `Released` are final.
+//!
+//! Renegotiating is not a status: the promise stays `Open` with a new due time
+//! and `renegotiations` goes up by one; the event log records
+//! [`PromiseEvent::Renegotiated`].
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PromiseStatus {
+    /// Made and not yet settled (also after a renegotiation).
+    Open,
+    /// The promiser says it is done; the partner has not confirmed yet.
+    Claimed,
+    /// The partner confirmed it was kept. Final.
+    Kept,
+    /// The partner let the promiser off. Final.
+    Released,
+    /// Past due with no outcome (derived), or owned up to as missed.
+    Missed,
+}
+
+impl PromiseStatus {
+    pub const ALL: [PromiseStatus; 5] = [
+        PromiseStatus::Open,
+        PromiseStatus::Claimed,
+        PromiseStatus::Kept,
+        PromiseStatus::Released,
+        PromiseStatus::Missed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromiseStatus::Open => "open",
+            PromiseStatus::Claimed => "claimed",
+            PromiseStatus::Kept => "kept",
+            PromiseStatus::Released => "released",
+            PromiseStatus::Missed => "missed",
+        }
+    }
+
+    /// Words for a badge in the interface.
+    pub fn label(self) -> &'static str {
+        match self {
+            PromiseStatus::Open => "Open",
+            PromiseStatus::Claimed => "Done, waiting for a nod",
+            PromiseStatus::Kept => "Kept",
+            PromiseStatus::Released => "Let go",
+            PromiseStatus::Missed => "Not kept (yet)",
+        }
+    }
+
+    /// Kept and Released are final: nothing changes them any more.
+    pub fn is_settled(self) -> bool {
+        matches!(self, PromiseStatus::Kept | PromiseStatus::Released)
+    }
+}
+
+impl fmt::Display for PromiseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PromiseStatus {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PromiseStatus::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| FieldError::new("status", "must be open, claimed, kept, released or missed"))
+    }
+}
+
+/// Who is acting, relative to the promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Promiser,
+    Partner,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Promiser: "I did it."
+    ClaimKept,
+    /// Partner: "Yes, you did."
+    ConfirmKept,
+    /// Promiser, before the due time: new terms. `None` removes the due time.
+    Renegotiate { new_due: Option<Timestamp> },
+    /// Partner: "Don't worry about it."
+    Release,
+    /// Record the miss explicitly (the promiser owning up, or the partner once it is past due).
+    MarkMissed,
+    /// Promiser, after a miss: an apology goes into the log; the status stays.
+    Apologise,
+}
+
+/// What goes into the promise's event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PromiseEvent {
+    Claimed,
+    Confirmed,
+    Renegotiated,
+    Released,
+    MarkedMissed,
+    Apologised,
+}
+
+impl PromiseEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromiseEvent::Claimed => "claimed",
+            PromiseEvent::Confirmed => "confirmed",
+            PromiseEvent::Renegotiated => "renegotiated",
+            PromiseEvent::Released => "released",
+            PromiseEvent::MarkedMissed => "marked_missed",
+            PromiseEvent::Apologised => "apologised",
+        }
+    }
+}
+
+impl FromStr for PromiseEvent {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            PromiseEvent::Claimed,
+            PromiseEvent::Confirmed,
+            PromiseEvent::Renegotiated,
+            PromiseEvent::Released,
+            PromiseEvent::MarkedMissed,
+            PromiseEvent::Apologised,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| FieldError::new("event", "unknown promise event"))
+    }
+}
+
+/// The stored facts the rules need. `status` is the *stored* status; ask
+/// [`effective_status`] for what to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PromiseState {
+    pub status: PromiseStatus,
+    pub due: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub renegotiations: u32,
+}
+
+/// The result of an allowed action: the state to store and the event to log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub state: PromiseState,
+    pub event: PromiseEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromiseError {
+    #[error("Only the person who made this promise can do that.")]
+    NotYourPromise,
+    #[error("Your partner is the one who confirms a promise to them was kept. You can mark it as done and they'll be asked.")]
+    PartnerMustConfirm,
+    #[error("Only your partner can let you off this promise. You can renegotiate it before it's due instead.")]
+    PartnerMustRelease,
+    #[error("This promise is already settled ({0}); settled promises stay as they are.")]
+    AlreadySettled(&'static str),
+    #[error("You've already marked this as done; it's waiting for your partner.")]
+    AlreadyClaimed,
+    #[error("The due time has passed, so it's too late to renegotiate. You can still settle it: mark it done, or own up and talk it over.")]
+    TooLateToRenegotiate,
+    #[error("That time is already in the past. Pick a moment that's still ahead.")]
+    DueInPast,
+    #[error("It isn't due yet, so it can't be missed yet.")]
+    NotDueYet,
+    #[error("There's nothing to apologise for here: this promise hasn't been missed.")]
+    NothingToApologise,
+    #[error("This promise is already recorded as not kept.")]
+    AlreadyMissed,
+}
+
+impl PromiseError {
+    /// Stable machine-readable code for APIs and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PromiseError::NotYourPromise => "not_your_promise",
+            PromiseError::PartnerMustConfirm => "partner_must_confirm",
+            PromiseError::PartnerMustRelease => "partner_must_release",
+            PromiseError::AlreadySettled(_) => "already_settled",
+            PromiseError::AlreadyClaimed => "already_claimed",
+            PromiseError::TooLateToRenegotiate => "too_late_to_renegotiate",
+            PromiseError::DueInPast => "due_in_past",
+            PromiseError::NotDueYet => "not_due_yet",
+            PromiseError::NothingToApologise => "nothing_to_apologise",
+            PromiseError::AlreadyMissed => "already_missed",
+        }
+    }
+
+    /// The kind sentence to show the person.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Allowance for the seconds between filling in a form and submitting it.
+pub const DUE_GRACE: SignedDuration = SignedDuration::from_secs(60);
+
+/// A due time must not be in the past (one minute of grace).
+pub fn validate_due(due: Timestamp, now: Timestamp) -> Result<(), PromiseError> {
+    if due < now - DUE_GRACE {
+        Err(PromiseError::DueInPast)
+    } else {
+        Ok(())
+    }
+}
+
+fn is_past_due(state: &PromiseState, now: Timestamp) -> bool {
+    state.due.is_some_and(|due| now > due)
+}
+
+/// What to show. An open promise past its due time reads as `Missed`; a
+/// `Claimed` one does not, because the promiser already said it was done and
+/// a slow confirmation must not turn into a mark against them.
+pub fn effective_status(state: &PromiseState, now: Timestamp) -> PromiseStatus {
+    match state.status {
+        PromiseStatus::Open if is_past_due(state, now) => PromiseStatus::Missed,
+        other => other,
+    }
+}
+
+/// Decide whether `role` may do `action` now, and what follows.
+pub fn apply(state: &PromiseState, role: Role, action: &Action, now: Timestamp) -> Result<Transition, PromiseError> {
+    let status = effective_status(state, now);
+    if status.is_settled() {
+        return Err(PromiseError::AlreadySettled(if status == PromiseStatus::Kept { "kept" } else { "let go" }));
+    }
+    let with =
+        |status: PromiseStatus, event: PromiseEvent| Transition { state: PromiseState { status, ..*state }, event };
+    match (action, role) {
+        (Action::ClaimKept, Role::Partner) => Err(PromiseError::NotYourPromise),
+        (Action::ClaimKept, Role::Promiser) => match status {
+            PromiseStatus::Claimed => Err(PromiseError::AlreadyClaimed),
+            _ => Ok(with(PromiseStatus::Claimed, PromiseEvent::Claimed)),
+        },
+        (Action::ConfirmKept, Role::Promiser) => Err(PromiseError::PartnerMustConfirm),
+        (Action::ConfirmKept, Role::Partner) => Ok(with(PromiseStatus::Kept, PromiseEvent::Confirmed)),
+        (Action::Renegotiate { .. }, Role::Partner) => Err(PromiseError::NotYourPromise),
+        (Action::Renegotiate { new_due }, Role::Promiser) => {
+            match status {
+                PromiseStatus::Claimed => return Err(PromiseError::AlreadyClaimed),
+                PromiseStatus::Missed => return Err(PromiseError::TooLateToRenegotiate),
+                _ => {}
+            }
+            // Exactly at the due time counts as too late: "before" means before.
+            if state.due.is_some_and(|due| now >= due) {
+                return Err(PromiseError::TooLateToRenegotiate);
+            }
+            if let Some(new_due) = new_due {
+                if *new_due <= now {
+                    return Err(PromiseError::DueInPast);
+                }
+            }
+            Ok(Transition {
+                state: PromiseState {
+                    status: PromiseStatus::Open,
+                    due: *new_due,
+                    renegotiations: state.renegotiations.saturating_add(1),
+                    ..*state
+                },
+                event: PromiseEvent::Renegotiated,
+            })
+        }
+        (Action::Release, Role::Promiser) => Err(PromiseError::PartnerMustRelease),
+        (Action::Release, Role::Partner) => Ok(with(PromiseStatus::Released, PromiseEvent::Released)),
+        (Action::MarkMissed, _) if state.status == PromiseStatus::Missed => Err(PromiseError::AlreadyMissed),
+        // Owning up early is always allowed; the partner waits for the due time.
+        (Action::MarkMissed, Role::Promiser) => Ok(with(PromiseStatus::Missed, PromiseEvent::MarkedMissed)),
+        (Action::MarkMissed, Role::Partner) => {
+            if status == PromiseStatus::Missed {
+                Ok(with(PromiseStatus::Missed, PromiseEvent::MarkedMissed))
+            } else {
+                Err(PromiseError::NotDueYet)
+            }
+        }
+        (Action::Apologise, Role::Partner) => Err(PromiseError::NotYourPromise),
+        (Action::Apologise, Role::Promiser) => {
+            if status == PromiseStatus::Missed {
+                Ok(Transition { state: *state, event: PromiseEvent::Apologised })
+            } else {
+                Err(PromiseError::NothingToApologise)
+            }
+        }
+    }
+}
+
+/// The answer to "should we ask them to pause before promising more?"
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CommitmentCheck {
+    pub needs_confirmation: bool,
+    /// Empty when no confirmation is needed.
+    pub message: String,
+}
+
+/// "Think before you commit": with `threshold` or more promises already open
+/// this week, ask for one extra confirmation. The recent keep rate (0.0–1.0)
+/// only shapes the wording; it never blocks.
+pub fn commitment_check(open_this_week: u32, recent_keep_rate: Option<f64>, threshold: u32) -> CommitmentCheck {
+    if open_this_week < threshold {
+        return CommitmentCheck { needs_confirmation: false, message: String::new() };
+    }
+    let plural = if open_this_week == 1 { "promise" } else { "promises" };
+    let mut message =
+        format!("You already have {open_this_week} open {plural} this week. Is there really room for one more?");
+    match recent_keep_rate {
+        Some(rate) if rate.is_finite() && rate < 0.8 => {
+            let pct = (rate.clamp(0.0, 1.0) * 100.0).round() as u32;
+            message.push_str(&format!(
+                " Lately about {pct}% of your promises were kept; a few you can really keep do more for trust than many you might not."
+            ));
+        }
+        _ => message.push_str(" A smaller promise you're sure of is worth more than a big one you hope for."),
+    }
+    CommitmentCheck { needs_confirmation: true, message }
+}
+
+// ---------------------------------------------------------------- text fields
+
+fn check_len(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
+    let chars = value.chars().count();
+    if chars < min {
+        return Err(FieldError::new(
+            field,
+            if min == 1 { "cannot be empty".to_string() } else { format!("needs at least {min} characters") },
+        ));
+    }
+    if chars > max {
+        return Err(FieldError::new(field, format!("can be at most {max} characters (this is {chars})")));
+    }
+    Ok(())
+}
+
+/// Trimmed single-line text with a length range (shared with sibling modules).
+pub(crate) fn one_line_text(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    check_len(field, value, min, max)?;
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "cannot contain line breaks or control characters"));
+    }
+    Ok(value.to_string())
+}
+
+/// Trimmed multi-line text (newlines and tabs kept, `\r\n` normalised).
+pub(crate) fn multi_line_text(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim().replace("\r\n", "\n");
+    check_len(field, &value, min, max)?;
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, "contains invisible control characters"));
+    }
+    Ok(value)
+}
+
+macro_rules! text_type {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+#[allow(unused_imports)] // used by sibling modules
+pub(crate) use text_type;
+
+/// What is promised, in one line: short enough to be concrete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseText(String);
+text_type!(PromiseText);
+
+impl PromiseText {
+    pub const MAX: usize = 280;
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        one_line_text("text", raw, 1, Self::MAX).map(PromiseText)
+    }
+}
+
+/// An optional tag like "home" or "money".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseCategory(String);
+text_type!(PromiseCategory);
+
+impl PromiseCategory {
+    pub const MAX: usize = 40;
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        one_line_text("category", raw, 1, Self::MAX).map(PromiseCategory)
+    }
+    /// A blank form field means "no category".
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, FieldError> {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(raw).map(Some)
+        }
+    }
+}
+
+/// A note on a renegotiation or apology; may span lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(String);
+text_type!(Note);
+
+impl Note {
+    pub const MAX: usize = 1000;
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        multi_line_text("note", raw, 1, Self::MAX).map(Note)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn state(status: PromiseStatus, due: Option<&str>) -> PromiseState {
+        PromiseState { status, due: due.map(ts), created_at: ts("2026-01-01T00:00:00Z"), renegotiations: 0 }
+    }
+
+    const BEFORE: &str = "2026-01-05T12:00:00Z";
+    const DUE: &str = "2026-01-06T12:00:00Z";
+    const AFTER: &str = "2026-01-07T12:00:00Z";
+
+    const ALL_ACTIONS: [Action; 6] = [
+        Action::ClaimKept,
+        Action::ConfirmKept,
+        Action::Renegotiate { new_due: None },
+        Action::Release,
+        Action::MarkMissed,
+        Action::Apologise,
+    ];
+
+    #[test]
+    fn status_round_trips() {
+        for s in PromiseStatus::ALL {
+            assert_eq!(s.as_str().parse::<PromiseStatus>().unwrap(), s);
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert!("renegotiated".parse::<PromiseStatus>().is_err());
+        assert_eq!("apologised".parse::<PromiseEvent>().unwrap(), PromiseEvent::Apologised);
+    }
+
+    #[test]
+    fn only_the_partner_confirms() {
+        let open = state(PromiseStatus::Open, Some(DUE));
+        let err = apply(&open, Role::Promiser, &Action::ConfirmKept, ts(BEFORE)).unwrap_err();
+        assert_eq!(err.code(), "partner_must_confirm");
+        assert!(err.message().contains("partner"));
+        for from in [PromiseStatus::Open, PromiseStatus::Claimed, PromiseStatus::Missed] {
+            let t = apply(&state(from, Some(DUE)), Role::Partner, &Action::ConfirmKept, ts(AFTER)).unwrap();
+            assert_eq!(t.state.status, PromiseStatus::Kept);
+            assert_eq!(t.event, PromiseEvent::Confirmed);
+        }
+    }
+
+    #[test]
+    fn the_promiser_claims_and_the_partner_cannot() {
+        let open = state(PromiseStatus::Open, Some(DUE));
+        let t = apply(&open, Role::Promiser, &Action::ClaimKept, ts(BEFORE)).unwrap();
+        assert_eq!(t.state.status, PromiseStatus::Claimed);
+        assert_eq!(
+            apply(&t.state, Role::Promiser, &Action::ClaimKept, ts(BEFORE)).unwrap_err().code(),
+            "already_claimed"
+        );
+        assert_eq!(apply(&open, Role::Partner, &Action::ClaimKept, ts(BEFORE)).unwrap_err().code(), "not_your_promise");
+        // A late "done" is still welcome.
+        assert!(apply(&open, Role::Promiser, &Action::ClaimKept, ts(AFTER)).is_ok());
+    }
+
+    #[test]
+    fn renegotiating_is_for_the_promiser_before_the_due_time() {
+        let open = state(PromiseStatus::Open, Some(DUE));
+        let new_due = Some(ts("2026-01-10T12:00:00Z"));
+        let t = apply(&open, Role::Promiser, &Action::Renegotiate { new_due }, ts(BEFORE)).unwrap();
+        assert_eq!(t.state.status, PromiseStatus::Open);
+        assert_eq!(t.state.due, new_due);
+        assert_eq!(t.state.renegotiations, 1);
+        assert_eq!(t.event, PromiseEvent::Renegotiated);
+        let t2 = apply(&t.state, Role::Promiser, &Action::Renegotiate { new_due: None }, ts(AFTER)).unwrap();
+        assert_eq!((t2.state.renegotiations, t2.state.due), (2, None));
+
+        let late = apply(&open, Role::Promiser, &Action::Renegotiate { new_due }, ts(AFTER)).unwrap_err();
+        assert_eq!(late.code(), "too_late_to_renegotiate");
+        assert!(late.message().contains("settle"));
+        let at_due = apply(&open, Role::Promiser, &Action::Renegotiate { new_due }, ts(DUE)).unwrap_err();
+        assert_eq!(at_due.code(), "too_late_to_renegotiate");
+        let past = Some(ts("2026-01-04T00:00:00Z"));
+        let e = apply(&open, Role::Promiser, &Action::Renegotiate { new_due: past }, ts(BEFORE)).unwrap_err();
+        assert_eq!(e.code(), "due_in_past");
+        let e = apply(&open, Role::Partner, &Action::Renegotiate { new_due }, ts(BEFORE)).unwrap_err();
+        assert_eq!(e.code(), "not_your_promise");
+        let claimed = state(PromiseStatus::Claimed, Some(DUE));
+        let e = apply(&claimed, Role::Promiser, &Action::Renegotiate { new_due }, ts(BEFORE)).unwrap_err();
+        assert_eq!(e.code(), "already_claimed");
+    }
+
+    #[test]
+    fn only_the_partner_releases() {
+        let open = state(PromiseStatus::Open, None);
+        assert_eq!(
+            apply(&open, Role::Promiser, &Action::Release, ts(BEFORE)).unwrap_err().code(),
+            "partner_must_release"
+        );
+        let t = apply(&open, Role::Partner, &Action::Release, ts(BEFORE)).unwrap();
+        assert_eq!(t.state.status, PromiseStatus::Released);
+    }
+
+    #[test]
+    fn settled_promises_never_change() {
+        for settled in [PromiseStatus::Kept, PromiseStatus::Released] {
+            for role in [Role::Promiser, Role::Partner] {
+                for action in ALL_ACTIONS {
+                    for now in [BEFORE, AFTER] {
+                        let e = apply(&state(settled, Some(DUE)), role, &action, ts(now)).unwrap_err();
+                        assert_eq!(e.code(), "already_settled", "{settled:?} {role:?} {action:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn missed_is_derived_from_the_clock_and_not_blame() {
+        let open = state(PromiseStatus::Open, Some(DUE));
+        assert_eq!(effective_status(&open, ts(BEFORE)), PromiseStatus::Open);
+        assert_eq!(effective_status(&open, ts(DUE)), PromiseStatus::Open);
+        assert_eq!(effective_status(&open, ts(AFTER)), PromiseStatus::Missed);
+        assert_eq!(effective_status(&state(PromiseStatus::Open, None), ts(AFTER)), PromiseStatus::Open);
+        // Said done before the due time, confirmed late: not a miss.
+        assert_eq!(effective_status(&state(PromiseStatus::Claimed, Some(DUE)), ts(AFTER)), PromiseStatus::Claimed);
+        // The partner can only mark a miss once it is due; the promiser can own up any time.
+        assert_eq!(apply(&open, Role::Partner, &Action::MarkMissed, ts(BEFORE)).unwrap_err().code(), "not_due_yet");
+        assert_eq!(
+            apply(&open, Role::Partner, &Action::MarkMissed, ts(AFTER)).unwrap().state.status,
+            PromiseStatus::Missed
+        );
+        assert_eq!(
+            apply(&open, Role::Promiser, &Action::MarkMissed, ts(BEFORE)).unwrap().state.status,
+            PromiseStatus::Missed
+        );
+        let missed = state(PromiseStatus::Missed, Some(DUE));
+        assert_eq!(apply(&missed, Role::Partner, &Action::MarkMissed, ts(AFTER)).unwrap_err().code(), "already_missed");
+    }
+
+    #[test]
+    fn apologies_follow_a_miss_and_change_nothing_else() {
+        let open = state(PromiseStatus::Open, Some(DUE));
+        assert_eq!(
+            apply(&open, Role::Promiser, &Action::Apologise, ts(BEFORE)).unwrap_err().code(),
+            "nothing_to_apologise"
+        );
+        let t = apply(&open, Role::Promiser, &Action::Apologise, ts(AFTER)).unwrap();
+        assert_eq!((t.state, t.event), (open, PromiseEvent::Apologised));
+        assert_eq!(apply(&open, Role::Partner, &Action::Apologise, ts(AFTER)).unwrap_err().code(), "not_your_promise");
+    }
+
+    #[test]
+    fn every_error_has_a_snake_case_code_and_a_sentence() {
+        for role in [Role::Promiser, Role::Partner] {
+            for action in ALL_ACTIONS {
+                for status in PromiseStatus::ALL {
+                    for now in [BEFORE, AFTER] {
+                        if let Err(e) = apply(&state(status, Some(DUE)), role, &action, ts(now)) {
+                            assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                            assert!(e.message().ends_with('.'), "{}", e.message());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn due_times_get_a_minute_of_grace() {
+        let now = ts("2026-01-05T12:00:00Z");
+        assert!(validate_due(ts("2026-01-05T12:00:00Z"), now).is_ok());
+        assert!(validate_due(ts("2026-01-05T11:59:30Z"), now).is_ok());
+        assert_eq!(validate_due(ts("2026-01-05T11:58:00Z"), now).unwrap_err().code(), "due_in_past");
+        assert!(validate_due(ts("2027-01-01T00:00:00Z"), now).is_ok());
+    }
+
+    #[test]
+    fn commitment_check_asks_only_past_the_threshold() {
+        assert!(!commitment_check(2, None, 3).needs_confirmation);
+        assert!(commitment_check(2, None, 3).message.is_empty());
+        let c = commitment_check(3, None, 3);
+        assert!(c.needs_confirmation);
+        assert!(c.message.contains("3 open promises"));
+        let low = commitment_check(5, Some(0.5), 3);
+        assert!(low.message.contains("50%"));
+        assert!(!commitment_check(5, Some(0.95), 3).message.contains('%'));
+        assert!(commitment_check(1, Some(f64::NAN), 1).message.contains("1 open promise "));
+    }
+
+    #[test]
+    fn text_fields_are_checked() {
+        assert_eq!(PromiseText::parse("  Call your mum on Sunday ").unwrap().as_str(), "Call your mum on Sunday");
+        assert!(PromiseText::parse("   ").is_err());
+        assert!(PromiseText::parse("two\nlines").is_err());
+        assert!(PromiseText::parse(&"é".repeat(280)).is_ok());
+        assert_eq!(PromiseText::parse(&"é".repeat(281)).unwrap_err().field, "text");
+        assert_eq!(PromiseCategory::parse_optional("  ").unwrap(), None);
+        assert_eq!(PromiseCategory::parse_optional("home").unwrap().unwrap().as_str(), "home");
+        assert!(PromiseCategory::parse(&"x".repeat(41)).is_err());
+        assert_eq!(Note::parse("line one\r\nline two").unwrap().as_str(), "line one\nline two");
+        assert!(Note::parse("").is_err());
+        assert!(Note::parse(&"x".repeat(1001)).is_err());
+        assert!(Note::parse("bell\u{7}").is_err());
+    }
+}
