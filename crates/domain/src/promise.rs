@@ -397,7 +397,6 @@ macro_rules! text_type {
         }
     };
 }
-#[allow(unused_imports)] // used by sibling modules
 pub(crate) use text_type;
 
 /// What is promised, in one line: short enough to be concrete.
