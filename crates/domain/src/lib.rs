@@ -6,6 +6,8 @@
 pub mod fields;
 pub mod ids;
 pub mod promise;
+pub mod pulse;
+pub mod ratio;
 pub mod reliability;
 pub mod ritual;
 pub mod space;
