@@ -223,6 +223,20 @@ impl WordTable {
     }
 }
 
+/// Ids the suggestion builder uses on every harsh message, looked up once.
+#[derive(Debug, Clone, Copy)]
+pub struct Common {
+    pub feeling: u8,
+    pub suggest_drop: u8,
+    pub discourse: u8,
+    pub doable: u8,
+    pub clause_joiner: u8,
+    pub you: WordId,
+    pub are: WordId,
+    pub never: WordId,
+    pub not: WordId,
+}
+
 /// Class names the engine itself relies on (the data file must define them).
 pub const ENGINE_CLASSES: &[&str] = &[
     "negation",
@@ -260,6 +274,7 @@ pub struct Lexicon {
     templates: FxMap<&'static str, &'static str>,
     feelings: Vec<&'static str>,
     punct: [WordId; 6],
+    pub(crate) common: Common,
 }
 
 /// Something wrong in a rules file; reported with its line number.
@@ -310,6 +325,17 @@ impl Lexicon {
             templates: FxMap::default(),
             feelings: Vec::new(),
             punct: [WordId::UNKNOWN; 6],
+            common: Common {
+                feeling: u8::MAX,
+                suggest_drop: u8::MAX,
+                discourse: u8::MAX,
+                doable: u8::MAX,
+                clause_joiner: u8::MAX,
+                you: WordId::UNKNOWN,
+                are: WordId::UNKNOWN,
+                never: WordId::UNKNOWN,
+                not: WordId::UNKNOWN,
+            },
         };
         for (i, p) in PUNCT.iter().enumerate() {
             let mut b = [0u8; 4];
@@ -419,6 +445,17 @@ impl Lexicon {
             }
         }
         lex.build_index();
+        lex.common = Common {
+            feeling: lex.class("feeling"),
+            suggest_drop: lex.class("suggest_drop"),
+            discourse: lex.class("discourse"),
+            doable: lex.class("doable"),
+            clause_joiner: lex.class("clause_joiner"),
+            you: lex.word_id("you"),
+            are: lex.word_id("are"),
+            never: lex.word_id("never"),
+            not: lex.word_id("not"),
+        };
         Ok(lex)
     }
 

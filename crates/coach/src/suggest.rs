@@ -19,7 +19,7 @@ fn word<'a>(scan: &Scan<'a>, t: &Token) -> &'a str {
 
 /// The writer's own feeling word if they used one, else the default.
 fn feeling(scan: &Scan) -> String {
-    let class = scan.lex.class("feeling");
+    let class = scan.lex.common.feeling;
     for t in scan.toks {
         if !scan.lex.in_class(t.id, class) {
             continue;
@@ -55,9 +55,9 @@ fn for_each_clause(scan: &Scan, joiner: u8, mut f: impl FnMut(usize, usize) -> b
 /// ("you don't |ask how my day was"), if there is one.
 fn situation_text(scan: &Scan, s: usize, b: usize) -> (String, Option<usize>) {
     let lex = scan.lex;
-    let drop = lex.class("suggest_drop");
-    let never = lex.word_id("never");
-    let not = lex.word_id("not");
+    let drop = lex.common.suggest_drop;
+    let never = lex.common.never;
+    let not = lex.common.not;
     let mut out = String::with_capacity(64);
     let mut last_span = (u32::MAX, u32::MAX);
     let mut action = None;
@@ -109,11 +109,11 @@ fn situation_text(scan: &Scan, s: usize, b: usize) -> (String, Option<usize>) {
 /// Builds "I feel <feeling> when <situation>. <request>".
 pub fn i_statement(scan: &Scan) -> String {
     let lex = scan.lex;
-    let discourse = lex.class("discourse");
-    let doable = lex.class("doable");
-    let joiner = lex.class("clause_joiner");
-    let you = lex.word_id("you");
-    let are = lex.word_id("are");
+    let discourse = lex.common.discourse;
+    let doable = lex.common.doable;
+    let joiner = lex.common.clause_joiner;
+    let you = lex.common.you;
+    let are = lex.common.are;
     let overlaps = |a: usize, b: usize, pred: &dyn Fn(&crate::lexicon::Rule) -> bool| {
         scan.hits.iter().any(|h| (h.start as usize) < b && a < h.end as usize && pred(lex.rule(h.rule)))
     };
