@@ -4,6 +4,7 @@
 //! exhaustively and used by every storage backend and every route alike.
 
 pub mod fields;
+pub mod ics;
 pub mod ids;
 pub mod promise;
 pub mod pulse;
