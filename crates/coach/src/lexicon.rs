@@ -275,6 +275,8 @@ pub struct Lexicon {
     feelings: Vec<&'static str>,
     punct: [WordId; 6],
     pub(crate) common: Common,
+    /// Word endings that give unknown words a class ("-ly" adverbs).
+    suffixes: Vec<(&'static str, u128)>,
 }
 
 /// Something wrong in a rules file; reported with its line number.
@@ -295,6 +297,7 @@ impl std::error::Error for RulesError {}
 enum Section {
     None,
     Class(u8),
+    Suffix(u8),
     Rule(u16),
     Messages,
     Feelings,
@@ -325,6 +328,7 @@ impl Lexicon {
             templates: FxMap::default(),
             feelings: Vec::new(),
             punct: [WordId::UNKNOWN; 6],
+            suffixes: Vec::new(),
             common: Common {
                 feeling: u8::MAX,
                 suggest_drop: u8::MAX,
@@ -351,12 +355,24 @@ impl Lexicon {
             if let Some(header) = header(line) {
                 section = Section::None;
                 let mut parts = header.split_whitespace();
-                if parts.next() == Some("class") {
-                    let name = parts.next().ok_or_else(|| err(n, "class needs a name"))?;
-                    let id = lex.class_id_or_new(name, n)?;
-                    section = Section::Class(id);
+                match parts.next() {
+                    Some("class") => {
+                        let name = parts.next().ok_or_else(|| err(n, "class needs a name"))?;
+                        section = Section::Class(lex.class_id_or_new(name, n)?);
+                    }
+                    Some("suffix") => {
+                        let name = parts.next().ok_or_else(|| err(n, "suffix needs a class"))?;
+                        section = Section::Suffix(lex.class_id_or_new(name, n)?);
+                    }
+                    _ => {}
                 }
                 continue;
+            }
+            if let Section::Suffix(c) = section {
+                for w in line.split_whitespace() {
+                    check_word(w, n)?;
+                    lex.suffixes.push((w, 1u128 << c));
+                }
             }
             if let Section::Class(c) = section {
                 for w in line.split_whitespace() {
@@ -381,7 +397,7 @@ impl Lexicon {
             if let Some(header) = header(line) {
                 let mut parts = header.split_whitespace();
                 section = match parts.next() {
-                    Some("class") => Section::None,
+                    Some("class") | Some("suffix") => Section::None,
                     Some("messages") => Section::Messages,
                     Some("feelings") => Section::Feelings,
                     Some("templates") => Section::Templates,
@@ -422,7 +438,7 @@ impl Lexicon {
                 continue;
             }
             match section {
-                Section::None | Section::Class(_) => {}
+                Section::None | Section::Class(_) | Section::Suffix(_) => {}
                 Section::Rule(r) => lex.add_pattern(line, r, n)?,
                 Section::Messages | Section::Templates => {
                     let (k, v) = line.split_once('=').ok_or_else(|| err(n, "expected key = text"))?;
@@ -627,6 +643,19 @@ impl Lexicon {
 
     pub fn vocab_len(&self) -> usize {
         self.words.len()
+    }
+
+    /// Classes an unknown word gets from its ending (see `[suffix ...]`).
+    pub fn suffix_classes(&self, word: &str) -> u128 {
+        let mut m = 0;
+        for (suf, mask) in &self.suffixes {
+            // At least four letters before the ending: "only", "fly" are not
+            // what the rule is about.
+            if word.len() >= suf.len() + 4 && word.ends_with(suf) {
+                m |= mask;
+            }
+        }
+        m
     }
 
     /// All classes of a word as a bit mask.

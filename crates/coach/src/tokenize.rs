@@ -244,15 +244,8 @@ fn push_word(
     let w = scratch.as_str();
     let mut push = |part: &str| {
         let id = lex.word_id(part);
-        out.push(Token {
-            start: start as u32,
-            end: end as u32,
-            id,
-            kind: Kind::Word,
-            quoted,
-            classes: lex.classes_of(id),
-            mark: 0,
-        })
+        let classes = lex.classes_of(id) | lex.suffix_classes(part);
+        out.push(Token { start: start as u32, end: end as u32, id, kind: Kind::Word, quoted, classes, mark: 0 })
     };
     if let Some(pos) = w.find('\'') {
         let (head, tail) = (&w[..pos], &w[pos..]);
