@@ -195,6 +195,18 @@ impl EntryBody {
     }
 }
 
+/// One line of thanks: short on purpose, so it is quick to write anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppreciationText(String);
+text_newtype!(AppreciationText);
+
+impl AppreciationText {
+    pub const MAX: usize = 280;
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        one_line("text", raw, 1, Self::MAX).map(AppreciationText)
+    }
+}
+
 /// An IANA time zone name that this machine's time zone database knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeZoneName(String);

@@ -15,7 +15,10 @@ pub mod space;
 pub mod throttle;
 pub mod visibility;
 
-pub use fields::{DisplayName, Email, EntryBody, EntryTitle, FieldError, Password, SpaceName, TimeZoneName, TokenName};
+pub use fields::{
+    AppreciationText, DisplayName, Email, EntryBody, EntryTitle, FieldError, Password, SpaceName, TimeZoneName,
+    TokenName,
+};
 pub use ids::Id;
 pub use space::{SpaceKind, MAX_MEMBERS};
 pub use visibility::{authorize, Action, Denied, EntryFacts, Grant, Visibility};

@@ -7,8 +7,14 @@
 //! [`Backend`]. Every read of an entry goes through
 //! [`troth_domain::authorize`], inside the store, so no caller can forget it.
 
+mod appreciations;
+mod insights;
 mod migrate;
 mod model;
+mod notify;
+mod promises;
+mod pulses;
+mod rituals;
 pub mod secret;
 mod sql;
 
@@ -16,7 +22,13 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use troth_domain::{DisplayName, Email, EntryBody, EntryTitle, Id, SpaceKind, SpaceName, TimeZoneName, Visibility};
 
+pub use appreciations::{Appreciation, AppreciationFilter, AppreciationStore};
+pub use insights::{InsightStore, MomentCounts};
 pub use model::*;
+pub use notify::{MemberSettings, Notification, NotifyStore};
+pub use promises::{CommitmentLoad, NewPromise, Promise, PromiseEventView, PromiseFilter, PromiseStore};
+pub use pulses::{Pulse, PulseStore, Ratings};
+pub use rituals::{Ritual, RitualAnswer, RitualInput, RitualSlot, RitualStore};
 pub use sql::{Backend, SqlStore, StoreOptions};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +40,14 @@ pub enum StoreError {
     /// A state conflict with a stable code (`email_taken`, `space_full`, ...).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A rule says no to this person (a partner trying to claim the
+    /// promiser's promise); 403 with a code.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// The input breaks a rule that needs the stored state to check
+    /// (a due time in the past); 422 with a code.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
     /// The thing existed once but is no longer usable (an expired invite).
     #[error("{message}")]
     Gone { code: &'static str, message: String },
@@ -88,7 +108,9 @@ pub struct SessionPolicy {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    AppreciationStore + InsightStore + PromiseStore + PulseStore + RitualStore + NotifyStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     /// Answers when the database can be reached (for `/healthz`).
     async fn ping(&self) -> Result<()>;

@@ -11,11 +11,15 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/sqlite/0001_init.sql") }];
+const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("../migrations/sqlite/0001_init.sql") },
+    Migration { version: 2, name: "everyday", sql: include_str!("../migrations/sqlite/0002_everyday.sql") },
+];
 
-const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/postgres/0001_init.sql") }];
+const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("../migrations/postgres/0001_init.sql") },
+    Migration { version: 2, name: "everyday", sql: include_str!("../migrations/postgres/0002_everyday.sql") },
+];
 
 /// Applies what is missing; returns the versions applied now.
 pub async fn run(pool: &AnyPool, backend: Backend, now_ms: i64) -> Result<Vec<i64>, sqlx::Error> {

@@ -70,6 +70,8 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden => ApiError::forbidden("only the author can do that"),
             StoreError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             StoreError::Gone { code, message } => ApiError::new(StatusCode::GONE, code, message),
+            StoreError::Refused { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
+            StoreError::Invalid { code, message } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
             other => {
                 // The cause goes to the log (sqlx errors carry no bound
                 // values, so no entry text); the client gets a safe message.

@@ -64,27 +64,27 @@ impl StoreOptions {
 }
 
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
-fn ms(t: Timestamp) -> i64 {
+pub(crate) fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn id(row: &AnyRow, col: &str) -> Id {
+pub(crate) fn id(row: &AnyRow, col: &str) -> Id {
     Id::from_db(row.get::<i64, _>(col))
 }
 
-fn opt_id(row: &AnyRow, col: &str) -> Option<Id> {
+pub(crate) fn opt_id(row: &AnyRow, col: &str) -> Option<Id> {
     row.get::<Option<i64>, _>(col).map(Id::from_db)
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
@@ -139,7 +139,7 @@ impl SqlStore {
         &self.pool
     }
 
-    async fn is_member(&self, user: Id, space: Id) -> Result<bool> {
+    pub(crate) async fn is_member(&self, user: Id, space: Id) -> Result<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM memberships WHERE space_id = $1 AND user_id = $2")
             .bind(space.get())
             .bind(user.get())
@@ -148,7 +148,7 @@ impl SqlStore {
         Ok(row.is_some())
     }
 
-    async fn require_member(&self, user: Id, space: Id) -> Result<()> {
+    pub(crate) async fn require_member(&self, user: Id, space: Id) -> Result<()> {
         if self.is_member(user, space).await? {
             Ok(())
         } else {
@@ -324,7 +324,7 @@ impl EntryRow {
     }
 }
 
-fn user_from_row(r: &AnyRow) -> User {
+pub(crate) fn user_from_row(r: &AnyRow) -> User {
     User {
         id: id(r, "id"),
         email: r.get("email"),
@@ -334,7 +334,7 @@ fn user_from_row(r: &AnyRow) -> User {
     }
 }
 
-const USER_COLS: &str = "id, email, display_name, time_zone, created_at";
+pub(crate) const USER_COLS: &str = "id, email, display_name, time_zone, created_at";
 
 fn invite_status(r: &AnyRow, now: Timestamp) -> InviteStatus {
     if r.get::<Option<i64>, _>("revoked_at").is_some() {
@@ -757,6 +757,17 @@ impl Store for SqlStore {
         .bind(space.get())
         .execute(&mut *tx)
         .await?;
+        // Pulses are private unless shared; notifications are the leaver's own.
+        sqlx::query("DELETE FROM pulses WHERE space_id = $1 AND user_id = $2 AND shared = 0")
+            .bind(space.get())
+            .bind(user.get())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM notifications WHERE space_id = $1 AND user_id = $2")
+            .bind(space.get())
+            .bind(user.get())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE spaces SET member_count = member_count - 1 WHERE id = $1")
             .bind(space.get())
             .execute(&mut *tx)
