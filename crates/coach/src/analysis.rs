@@ -143,6 +143,8 @@ pub struct Scan<'a> {
     pub lex: &'a Lexicon,
     pub toks: &'a [Token],
     pub hits: &'a [Hit],
+    /// The text is ASCII, so char offsets equal byte offsets.
+    pub ascii: bool,
 }
 
 /// Scores and findings of one situation.
@@ -171,8 +173,13 @@ impl<'a> Scan<'a> {
     }
 
     pub fn finding(&self, code: &str, start: usize, end: usize) -> Finding {
-        let char_start = self.text[..start].chars().count();
-        let char_end = char_start + self.text[start..end].chars().count();
+        // Plain ASCII (most messages): chars and bytes are the same offsets.
+        let (char_start, char_end) = if self.ascii {
+            (start, end)
+        } else {
+            let a = self.text[..start].chars().count();
+            (a, a + self.text[start..end].chars().count())
+        };
         Finding {
             code: self.lex.code(code),
             message: self.lex.message(code),

@@ -110,7 +110,7 @@ impl Coach {
         let run = |b: &mut Buffers| {
             tokenize::tokenize(&self.lex, text, &mut b.toks, &mut b.word);
             matcher::find_hits(&self.lex, &self.cls, &b.toks, &mut b.scratch, &mut b.hits);
-            f(&Scan { text, lex: &self.lex, toks: &b.toks, hits: &b.hits })
+            f(&Scan { text, lex: &self.lex, toks: &b.toks, hits: &b.hits, ascii: text.is_ascii() })
         };
         // `try_borrow_mut` keeps us correct even if `f` ever re-entered.
         Ok(BUFFERS.with(|cell| match cell.try_borrow_mut() {
