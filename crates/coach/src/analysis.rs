@@ -172,7 +172,7 @@ impl<'a> Scan<'a> {
         (a, b.max(a))
     }
 
-    pub fn finding(&self, code: &str, start: usize, end: usize) -> Finding {
+    pub fn finding(&self, code: &'static str, start: usize, end: usize) -> Finding {
         // Plain ASCII (most messages): chars and bytes are the same offsets.
         let (char_start, char_end) = if self.ascii {
             (start, end)
@@ -181,7 +181,7 @@ impl<'a> Scan<'a> {
             (a, a + self.text[start..end].chars().count())
         };
         Finding {
-            code: self.lex.code(code),
+            code,
             message: self.lex.message(code),
             start,
             end,
@@ -192,7 +192,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A "missing part" finding points at the end of the text.
-    pub fn missing(&self, code: &str) -> Finding {
+    pub fn missing(&self, code: &'static str) -> Finding {
         let end = self.text.trim_end().len();
         self.finding(code, end, end)
     }
@@ -229,16 +229,15 @@ impl<'a> Scan<'a> {
     /// a cancelled stretch ("you never know") are left out.
     pub fn findings(&self, tasks: &[Task]) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
-        let cancelled = |a: usize, b: usize| {
-            self.hits.iter().any(|h| {
-                let r = self.lex.rule(h.rule);
-                if !tasks.contains(&r.task) || !r.code.starts_with('~') {
-                    return false;
-                }
-                let (x, y) = self.span(h.start, h.end);
-                x < b && a < y
-            })
-        };
+        // Spans of cancelling patterns, gathered once.
+        let mut cancels: Vec<(usize, usize)> = Vec::new();
+        for h in self.hits {
+            let r = self.lex.rule(h.rule);
+            if tasks.contains(&r.task) && r.code.starts_with('~') {
+                cancels.push(self.span(h.start, h.end));
+            }
+        }
+        let cancelled = |a: usize, b: usize| cancels.iter().any(|&(x, y)| x < b && a < y);
         for h in self.hits {
             let rule = self.lex.rule(h.rule);
             if !tasks.contains(&rule.task) || rule.is_good_sign() {

@@ -673,11 +673,6 @@ impl Lexicon {
         self.messages.get(code).copied().unwrap_or("")
     }
 
-    /// The code as stored in the rules file (so findings need not allocate).
-    pub fn code(&self, code: &str) -> &'static str {
-        self.messages.get_key_value(code).map(|(k, _)| *k).unwrap_or("unknown")
-    }
-
     pub fn template(&self, key: &str) -> &str {
         self.templates.get(key).copied().unwrap_or("")
     }
