@@ -56,6 +56,9 @@ pub struct FileConfig {
     pub password_iterations: Option<u32>,
     pub max_body_kib: Option<usize>,
     pub log: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +104,16 @@ pub fn load(o: &Overrides, s: &ServeOverrides) -> Result<Effective, String> {
                 .max(19_456),
             iterations: env_parse("TROTH_PASSWORD_ITERATIONS").or(file.password_iterations).unwrap_or(2).max(2),
         },
+        smtp: std::env::var("TROTH_SMTP_HOST").ok().or(file.smtp_host.clone()).filter(|h| !h.is_empty()).map(|host| {
+            troth_web::mail::SmtpConfig {
+                host,
+                port: env_parse("TROTH_SMTP_PORT").or(file.smtp_port).unwrap_or(25),
+                from: std::env::var("TROTH_SMTP_FROM")
+                    .ok()
+                    .or(file.smtp_from.clone())
+                    .unwrap_or_else(|| "troth@localhost".into()),
+            }
+        }),
         max_body_bytes: env_parse::<usize>("TROTH_MAX_BODY_KIB")
             .or(file.max_body_kib)
             .map_or(defaults.max_body_bytes, |k| k.clamp(16, 4096) * 1024),

@@ -217,6 +217,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("password_iterations = {}", w.password.iterations);
             println!("max_body_kib = {}", w.max_body_bytes / 1024);
             println!("log = {:?}", eff.log);
+            match &w.smtp {
+                Some(s) => println!("smtp = {:?} (port {}, from {:?})", s.host, s.port, s.from),
+                None => println!("smtp = (off: reminders in the app only)"),
+            }
             Ok(())
         }
         Command::Coach { .. } => unreachable!("handled before the runtime starts"),
@@ -236,6 +240,7 @@ async fn serve(eff: config::Effective) -> Result<(), String> {
         "troth is listening"
     );
     println!("troth is running at http://{addr}  (database: {})", config::redact_url(&eff.database_url));
+    troth_web::reminders::spawn(store.clone(), eff.web.clone());
     let closing = store.clone();
     troth_web::launch(listener, store, eff.web, shutdown_signal()).await.map_err(|e| e.to_string())?;
     closing.close().await;

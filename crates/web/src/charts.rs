@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! Server-rendered SVG charts: no JavaScript, and no inline `style`
 //! attributes (the CSP forbids them). Colour comes from CSS classes
 //! (`series-1`…`series-6`, `bar-positive`, `bar-negative`, `gauge-fill`) with
@@ -46,7 +45,7 @@ pub struct Series {
 pub fn fmt_num(v: f64) -> String {
     let s = format!("{v:.1}");
     match s.strip_suffix(".0") {
-        Some(whole) if whole == "-0" => "0".to_string(),
+        Some("-0") => "0".to_string(),
         Some(whole) => whole.to_string(),
         None => s,
     }

@@ -18,6 +18,8 @@ pub struct WebConfig {
     pub password: crate::PasswordParams,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Where reminder emails go out; `None`: in-app reminders only.
+    pub smtp: Option<crate::mail::SmtpConfig>,
 }
 
 impl Default for WebConfig {
@@ -31,6 +33,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             password: crate::PasswordParams::default(),
             max_body_bytes: 64 * 1024,
+            smtp: None,
         }
     }
 }

@@ -11,9 +11,12 @@ mod auth;
 mod charts;
 mod config;
 mod error;
+mod everyday;
 mod forms;
+pub mod mail;
 mod openapi;
 mod pages;
+pub mod reminders;
 mod security;
 mod state;
 
@@ -36,7 +39,8 @@ pub fn app(store: Arc<dyn Store>, config: WebConfig) -> Router {
     let routes = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
-        .route("/healthz", axum::routing::get(api::healthz));
+        .route("/healthz", axum::routing::get(api::healthz))
+        .route("/calendar/{file}", axum::routing::get(api::calendar_feed));
     security::wrap(routes, state.clone()).with_state(state)
 }
 

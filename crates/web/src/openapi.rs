@@ -21,6 +21,12 @@ use crate::api;
         api::create_invite, api::list_invites, api::revoke_invite, api::preview_invite, api::accept_invite, api::leave_pair,
         api::create_note, api::list_notes, api::get_note, api::update_note, api::delete_note, api::write_note_part,
         api::coach_check, api::coach_apology,
+        api::create_promise, api::list_promises, api::check_commitment, api::get_promise, api::act_on_promise,
+        api::get_slot, api::put_slot, api::start_ritual, api::list_rituals, api::get_ritual, api::put_answer, api::finish_ritual,
+        api::create_appreciation, api::list_appreciations, api::heart_appreciation, api::favourite_appreciation, api::delete_appreciation,
+        api::create_pulse, api::list_pulses, api::partner_pulse, api::get_pulse, api::share_pulse,
+        api::get_insights,
+        api::list_notifications, api::read_notifications, api::get_settings, api::put_settings, api::get_calendar_link, api::rotate_calendar_link,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = []))

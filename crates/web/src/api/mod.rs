@@ -3,6 +3,7 @@
 
 mod accounts;
 mod coach;
+mod everyday;
 mod notes;
 mod pairs;
 
@@ -17,6 +18,7 @@ use crate::state::AppState;
 
 pub use accounts::*;
 pub use coach::*;
+pub use everyday::*;
 pub use notes::*;
 pub use pairs::*;
 
@@ -43,6 +45,29 @@ pub fn routes() -> Router<AppState> {
         .route("/pairs/{pair_id}/notes", post(create_note).get(list_notes))
         .route("/pairs/{pair_id}/notes/{note_id}", get(get_note).patch(update_note).delete(delete_note))
         .route("/pairs/{pair_id}/notes/{note_id}/part", put(write_note_part))
+        .route("/pairs/{pair_id}/promises", post(create_promise).get(list_promises))
+        .route("/pairs/{pair_id}/promises/check", get(check_commitment))
+        .route("/pairs/{pair_id}/promises/{promise_id}", get(get_promise))
+        .route("/pairs/{pair_id}/promises/{promise_id}/actions", post(act_on_promise))
+        .route("/pairs/{pair_id}/ritual/slot", get(get_slot).put(put_slot))
+        .route("/pairs/{pair_id}/rituals", post(start_ritual).get(list_rituals))
+        .route("/pairs/{pair_id}/rituals/{ritual_id}", get(get_ritual))
+        .route("/pairs/{pair_id}/rituals/{ritual_id}/answers", put(put_answer))
+        .route("/pairs/{pair_id}/rituals/{ritual_id}/finish", post(finish_ritual))
+        .route("/pairs/{pair_id}/appreciations", post(create_appreciation).get(list_appreciations))
+        .route("/pairs/{pair_id}/appreciations/{appreciation_id}", axum::routing::delete(delete_appreciation))
+        .route("/pairs/{pair_id}/appreciations/{appreciation_id}/heart", post(heart_appreciation))
+        .route("/pairs/{pair_id}/appreciations/{appreciation_id}/favourite", post(favourite_appreciation))
+        .route("/pairs/{pair_id}/pulses", post(create_pulse).get(list_pulses))
+        .route("/pairs/{pair_id}/pulses/partner", get(partner_pulse))
+        .route("/pairs/{pair_id}/pulses/{pulse_id}", get(get_pulse))
+        .route("/pairs/{pair_id}/pulses/{pulse_id}/share", post(share_pulse))
+        .route("/pairs/{pair_id}/insights", get(get_insights))
+        .route("/me/notifications", get(list_notifications))
+        .route("/me/notifications/read", post(read_notifications))
+        .route("/me/settings", get(get_settings).put(put_settings))
+        .route("/me/calendar", get(get_calendar_link))
+        .route("/me/calendar/rotate", post(rotate_calendar_link))
         .route("/coach/check", post(coach_check))
         .route("/coach/apology", post(coach_apology))
         .fallback(api_not_found)

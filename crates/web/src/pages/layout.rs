@@ -50,10 +50,16 @@ pub fn page(frame: Frame<'_>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             @if let Some((id, name)) = frame.space {
                                 a href={"/spaces/" (id)} { (name) }
+                                a href={"/spaces/" (id) "/promises"} { "Promises" }
+                                a href={"/spaces/" (id) "/ritual"} { "Ritual" }
+                                a href={"/spaces/" (id) "/appreciations"} { "Thanks" }
+                                a href={"/spaces/" (id) "/pulse"} { "Pulse" }
+                                a href={"/spaces/" (id) "/insights"} { "Insights" }
                                 a href={"/spaces/" (id) "/notes"} { "Notes" }
                             }
                             a href="/spaces" { "Spaces" }
                             a href="/coach" { "Coach" }
+                            a href="/notifications" { "Notifications" }
                             a href="/account" { "Account" }
                             form method="post" action="/logout" class="inline" {
                                 (csrf_field(who))

@@ -3,11 +3,17 @@
 //! clear message when something is wrong.
 
 mod account;
+mod appreciations;
 mod auth_pages;
 mod coach;
+mod insights;
 mod layout;
 mod misc;
 mod notes;
+mod notices;
+mod promises;
+mod pulse;
+mod ritual;
 mod spaces;
 
 use axum::http::StatusCode;
@@ -48,6 +54,26 @@ pub fn routes() -> Router<AppState> {
         .route("/account/sessions/end-others", post(account::end_others))
         .route("/account/export", get(account::export))
         .route("/account/delete", post(account::delete))
+        .route("/spaces/{space_id}/promises", get(promises::list).post(promises::create))
+        .route("/spaces/{space_id}/promises/{promise_id}", get(promises::show))
+        .route("/spaces/{space_id}/promises/{promise_id}/act", post(promises::act))
+        .route("/spaces/{space_id}/ritual", get(ritual::show))
+        .route("/spaces/{space_id}/ritual/slot", post(ritual::set_slot))
+        .route("/spaces/{space_id}/ritual/start", post(ritual::start))
+        .route("/spaces/{space_id}/rituals/{ritual_id}", get(ritual::show_ritual))
+        .route("/spaces/{space_id}/rituals/{ritual_id}/answer", post(ritual::answer))
+        .route("/spaces/{space_id}/rituals/{ritual_id}/finish", post(ritual::finish))
+        .route("/spaces/{space_id}/appreciations", get(appreciations::list).post(appreciations::add))
+        .route("/spaces/{space_id}/appreciations/{appreciation_id}/heart", post(appreciations::heart))
+        .route("/spaces/{space_id}/appreciations/{appreciation_id}/favourite", post(appreciations::favourite))
+        .route("/spaces/{space_id}/pulse", get(pulse::show).post(pulse::save))
+        .route("/spaces/{space_id}/pulse/{pulse_id}/share", post(pulse::share))
+        .route("/spaces/{space_id}/insights", get(insights::show))
+        .route("/help/reliability", get(insights::reliability_help))
+        .route("/notifications", get(notices::show))
+        .route("/notifications/read", post(notices::read_all))
+        .route("/notifications/settings", post(notices::save_settings))
+        .route("/notifications/calendar/rotate", post(notices::rotate_calendar))
         .route("/coach", get(coach::practice).post(coach::practice_submit))
         .route("/coach/feedback", post(coach::feedback))
         .fallback(misc::not_found)

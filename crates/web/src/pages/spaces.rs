@@ -123,6 +123,27 @@ pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(s
         .iter()
         .filter(|e| e.sealed.as_ref().is_some_and(|s| !s.revealed && s.partner_has_written && !s.i_have_written))
         .collect();
+    let now = Timestamp::now();
+    let promises = with_who(
+        state
+            .store
+            .promises(
+                me,
+                sid,
+                troth_store::PromiseFilter { unsettled_only: true, limit: Some(12), ..Default::default() },
+                now,
+            )
+            .await,
+        &who,
+    )?;
+    let to_confirm: Vec<_> =
+        promises.iter().filter(|p| !p.mine && p.status == troth_domain::promise::PromiseStatus::Claimed).collect();
+    let soon = now + jiff::SignedDuration::from_hours(72);
+    let due: Vec<_> = promises
+        .iter()
+        .filter(|p| p.due_at.is_some_and(|d| d <= soon) || p.status == troth_domain::promise::PromiseStatus::Missed)
+        .collect();
+    let slot = with_who(state.store.ritual_slot(me, sid, now).await, &who)?;
     let partner = space.partner_of(me);
     let other = space.kind.other_member_word();
     let sid_text = space.id.to_string();
@@ -142,10 +163,13 @@ pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(s
         div class="grid" {
             section class="card" aria-labelledby="waiting-h" {
                 h2 id="waiting-h" { "Waiting for you" }
-                @if waiting.is_empty() {
+                @if waiting.is_empty() && to_confirm.is_empty() {
                     p class="muted" { "Nothing is waiting for you." }
                 } @else {
-                    ul { @for e in &waiting { li { a href={"/spaces/" (space.id) "/notes/" (e.id)} { (e.title) } " — your " (other) " has written their part" } } }
+                    ul {
+                        @for p in &to_confirm { li { a href={"/spaces/" (space.id) "/promises/" (p.id)} { (p.text) } " — done, can you confirm?" } }
+                        @for e in &waiting { li { a href={"/spaces/" (space.id) "/notes/" (e.id)} { (e.title) } " — your " (other) " has written their part" } }
+                    }
                 }
             }
             section class="card" aria-labelledby="new-h" {
@@ -158,7 +182,27 @@ pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(s
             }
             section class="card" aria-labelledby="due-h" {
                 h2 id="due-h" { "Coming up" }
-                p class="muted" { "Nothing is due. Promises and your weekly ritual will show here." }
+                @if let Some(s) = &slot {
+                    p { a href={"/spaces/" (space.id) "/ritual"} { "Weekly ritual" } " · " (when(s.next_at, &who.user.time_zone)) }
+                }
+                @if due.is_empty() {
+                    p class="muted" { "No promise is due in the next three days." }
+                } @else {
+                    ul { @for p in &due {
+                        li { a href={"/spaces/" (space.id) "/promises/" (p.id)} { (p.text) }
+                            @if let Some(d) = p.due_at { " · " (when(d, &who.user.time_zone)) } }
+                    } }
+                }
+                @if slot.is_none() { p class="help" { a href={"/spaces/" (space.id) "/ritual"} { "Choose a time for your weekly ritual" } } }
+            }
+        }
+        section class="card" {
+            h2 { "A quick thank-you" }
+            form method="post" action={"/spaces/" (space.id) "/appreciations"} class="stack" {
+                (csrf_field(&who))
+                label for="thanks" { "Thank you for…" }
+                input id="thanks" name="text" type="text" required maxlength="280";
+                button type="submit" { "Add" }
             }
         }
         section class="card" {

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod everyday;
 mod matrix;
 mod store;
 mod support;

@@ -1,0 +1,121 @@
+//! Reminders: promise due soon and ritual time, as in-app notifications and
+//! (when a member chose it and SMTP is configured) email. `tick` runs every
+//! minute in `troth serve`; the `reminders_sent` ledger makes each reminder
+//! go out once, even with several instances.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use troth_domain::Id;
+use troth_store::Store;
+
+use crate::state::AppState;
+use crate::WebConfig;
+
+/// How long before the due time "due soon" fires.
+pub const DUE_SOON: SignedDuration = SignedDuration::from_hours(24);
+/// A ritual reminder fires within this window after the slot starts.
+pub const RITUAL_WINDOW: SignedDuration = SignedDuration::from_mins(30);
+
+/// Sends an email to `user` if they asked for this kind by email.
+pub async fn email_if_wanted(state: &AppState, user: Id, kind: &str, subject: &str, text: &str) {
+    email(state.store.as_ref(), &state.config, user, kind, subject, text).await;
+}
+
+async fn email(store: &dyn Store, config: &WebConfig, user: Id, kind: &str, subject: &str, text: &str) {
+    let Some(smtp) = &config.smtp else { return };
+    let Ok(settings) = store.settings(user).await else { return };
+    let wanted = match kind {
+        "due" => settings.notify_due_email,
+        "confirmed" => settings.notify_confirmed_email,
+        "ritual" => settings.notify_ritual_email,
+        _ => false,
+    };
+    if !wanted {
+        return;
+    }
+    let Ok(u) = store.user(user).await else { return };
+    let body = format!("{text}\n\nOpen troth to see it. (You can turn these emails off in your account.)\n");
+    if let Err(e) = crate::mail::send(smtp, &u.email, subject, &body).await {
+        // The address and the error, never the message text.
+        tracing::warn!(error = %e, "reminder email not sent");
+    }
+}
+
+/// One pass: everything due now. Returns how many reminders went out.
+pub async fn tick(store: &Arc<dyn Store>, config: &WebConfig, now: Timestamp) -> usize {
+    let mut sent = 0;
+    match store.promises_due_between(now, now + DUE_SOON).await {
+        Ok(list) => {
+            for (p, members) in list {
+                let Some(due) = p.due_at else { continue };
+                for m in members {
+                    // Each member once per due time (a renegotiated promise may remind again).
+                    match store.claim_reminder("due", p.id, m, &due.to_string()).await {
+                        Ok(true) => {}
+                        _ => continue,
+                    }
+                    let whose = if Some(m) == p.promiser_id {
+                        "Your promise".to_string()
+                    } else {
+                        format!("{}'s promise to you", p.promiser_name.as_deref().unwrap_or("Your partner"))
+                    };
+                    let text = format!("{whose} is due soon: {}", p.text);
+                    if store.settings(m).await.map(|s| s.notify_due_app).unwrap_or(false) {
+                        let _ = store
+                            .notify(
+                                m,
+                                Some(p.space_id),
+                                "due",
+                                &text,
+                                &format!("/spaces/{}/promises/{}", p.space_id, p.id),
+                            )
+                            .await;
+                    }
+                    email(store.as_ref(), config, m, "due", "A promise is due soon", &text).await;
+                    sent += 1;
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reminders: could not read due promises"),
+    }
+    match store.all_ritual_slots().await {
+        Ok(slots) => {
+            for (space, slot, members) in slots {
+                let Some(start) = slot.last_at_or_before(now) else { continue };
+                if now.duration_since(start) > RITUAL_WINDOW {
+                    continue;
+                }
+                for m in members {
+                    match store.claim_reminder("ritual", space, m, &start.to_string()).await {
+                        Ok(true) => {}
+                        _ => continue,
+                    }
+                    let text = "It's time for your weekly ritual. Either of you can start it.";
+                    if store.settings(m).await.map(|s| s.notify_ritual_app).unwrap_or(false) {
+                        let _ = store.notify(m, Some(space), "ritual", text, &format!("/spaces/{space}/ritual")).await;
+                    }
+                    email(store.as_ref(), config, m, "ritual", "Time for your weekly ritual", text).await;
+                    sent += 1;
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reminders: could not read ritual slots"),
+    }
+    sent
+}
+
+/// Runs `tick` every minute until the process ends.
+pub fn spawn(store: Arc<dyn Store>, config: WebConfig) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            let n = tick(&store, &config, Timestamp::now()).await;
+            if n > 0 {
+                tracing::info!(reminders = n, "reminders sent");
+            }
+        }
+    });
+}
