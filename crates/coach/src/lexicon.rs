@@ -167,6 +167,12 @@ fn hash_word(w: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The bit of a word in a 64-bit word filter (see `Lexicon::req_bloom`).
+#[inline]
+pub fn word_bit(w: WordId) -> u64 {
+    1u64 << (w.0.wrapping_mul(0x9E37_79B9) >> 26)
+}
+
 /// Open-addressing word table used for the per-word lookups at analysis
 /// time. Most English words fit in 8 bytes, so a lookup is usually one hash,
 /// one probe and one integer comparison, with no call to `memcmp`.
@@ -202,11 +208,10 @@ impl WordTable {
     }
 
     #[inline]
-    fn get(&self, words: &[Box<str>], w: &str) -> WordId {
+    fn get(&self, words: &[Box<str>], b: &[u8]) -> WordId {
         if self.slots.is_empty() {
             return WordId::UNKNOWN;
         }
-        let b = w.as_bytes();
         let pre = prefix8(b);
         let mut i = (hash_word(b) >> self.shift) as usize;
         loop {
@@ -215,7 +220,7 @@ impl WordTable {
                 return WordId::UNKNOWN;
             }
             let (p, len) = self.keys[id as usize];
-            if p == pre && len as usize == b.len() && (b.len() <= 8 || &*words[id as usize] == w) {
+            if p == pre && len as usize == b.len() && (b.len() <= 8 || words[id as usize].as_bytes() == b) {
                 return WordId(id);
             }
             i = (i + 1) & self.mask;
@@ -257,18 +262,26 @@ pub struct Lexicon {
     table: WordTable,
     words: Vec<Box<str>>,
     classes: Vec<u128>,
+    /// Per word id, the classes a token of that word gets: its own classes
+    /// plus those its ending gives (`[suffix ...]`), computed once here so
+    /// the tokenizer only tests endings of unknown words.
+    token_classes: Vec<u128>,
     class_names: Vec<Box<str>>,
     pub(crate) alts: Vec<WordId>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) patterns: Vec<Pattern>,
-    /// For each word id, the patterns whose first step can match it.
+    /// For each word id, the patterns whose first step can match it:
+    /// clause-anchored ones first (in file order), then the others.
     pub(crate) first: Vec<Box<[u32]>>,
-    /// For each word id, the patterns that require it (see `Pattern`).
-    pub(crate) required_by: Vec<Box<[u32]>>,
-    /// Patterns that require no particular word.
-    pub(crate) no_required: Box<[u32]>,
-    /// Per pattern, dense copies of what activation reads (cache friendly).
-    pub(crate) req_len: Box<[u8]>,
+    /// For each word id, where the anchored patterns end in `first`.
+    pub(crate) first_mid: Box<[u32]>,
+    /// Per pattern, what it cannot match without (see `Pattern`), in dense
+    /// arrays: a 64-bit filter of its required words (one bit per word, by
+    /// `word_bit`), the words themselves as a range into `req_words`, and the
+    /// classes of which some word must be present.
+    pub(crate) req_bloom: Box<[u64]>,
+    pub(crate) req_range: Box<[(u32, u32)]>,
+    pub(crate) req_words: Box<[u32]>,
     pub(crate) req_classes: Box<[u128]>,
     messages: FxMap<&'static str, &'static str>,
     templates: FxMap<&'static str, &'static str>,
@@ -315,14 +328,16 @@ impl Lexicon {
             table: WordTable::default(),
             words: Vec::new(),
             classes: Vec::new(),
+            token_classes: Vec::new(),
             class_names: Vec::new(),
             alts: Vec::new(),
             rules: Vec::new(),
             patterns: Vec::new(),
             first: Vec::new(),
-            required_by: Vec::new(),
-            no_required: Box::new([]),
-            req_len: Box::new([]),
+            first_mid: Box::new([]),
+            req_bloom: Box::new([]),
+            req_range: Box::new([]),
+            req_words: Box::new([]),
             req_classes: Box::new([]),
             messages: FxMap::default(),
             templates: FxMap::default(),
@@ -579,6 +594,7 @@ impl Lexicon {
 
     fn build_index(&mut self) {
         self.table = WordTable::build(&self.words);
+        self.token_classes = self.words.iter().zip(&self.classes).map(|(w, &c)| c | self.suffix_classes(w)).collect();
         let mut first: Vec<Vec<u32>> = vec![Vec::new(); self.words.len()];
         for (pi, p) in self.patterns.iter().enumerate() {
             match p.steps[0].elem {
@@ -601,25 +617,50 @@ impl Lexicon {
         for f in &mut first {
             f.dedup();
         }
-        self.first = first.into_iter().map(Vec::into_boxed_slice).collect();
-        let mut required_by: Vec<Vec<u32>> = vec![Vec::new(); self.words.len()];
-        let mut none = Vec::new();
-        for (pi, p) in self.patterns.iter().enumerate() {
-            if p.req_words.is_empty() {
-                none.push(pi as u32);
-            }
-            for w in p.req_words.iter() {
-                required_by[w.0 as usize].push(pi as u32);
-            }
+        // Anchored patterns first, each group in file order (the order hits
+        // are found in, which decides ties later, stays as it was).
+        let mut mids = Vec::with_capacity(first.len());
+        for f in &mut first {
+            let (mut anchored, rest): (Vec<u32>, Vec<u32>) =
+                f.iter().partition(|&&pi| self.patterns[pi as usize].clause_start);
+            mids.push(anchored.len() as u32);
+            anchored.extend(rest);
+            *f = anchored;
         }
-        self.required_by = required_by.into_iter().map(Vec::into_boxed_slice).collect();
-        self.no_required = none.into_boxed_slice();
-        self.req_len = self.patterns.iter().map(|p| p.req_words.len() as u8).collect();
+        self.first = first.into_iter().map(Vec::into_boxed_slice).collect();
+        self.first_mid = mids.into_boxed_slice();
+        let mut words = Vec::new();
+        let mut ranges = Vec::with_capacity(self.patterns.len());
+        for p in &self.patterns {
+            let from = words.len() as u32;
+            words.extend(p.req_words.iter().map(|w| w.0));
+            ranges.push((from, words.len() as u32));
+        }
+        self.req_bloom = self.patterns.iter().map(|p| p.req_words.iter().fold(0, |m, w| m | word_bit(*w))).collect();
+        self.req_range = ranges.into_boxed_slice();
+        self.req_words = words.into_boxed_slice();
         self.req_classes = self.patterns.iter().map(|p| p.req_classes).collect();
     }
 
     pub fn word_id(&self, w: &str) -> WordId {
+        self.table.get(&self.words, w.as_bytes())
+    }
+
+    /// `word_id` for a word already lower-cased into bytes (valid UTF-8).
+    #[inline]
+    pub fn word_id_bytes(&self, w: &[u8]) -> WordId {
         self.table.get(&self.words, w)
+    }
+
+    /// The classes a token of word `w` (with id `id`) carries: the word's
+    /// classes plus those of its ending. Equal to
+    /// `classes_of(id) | suffix_classes(w)`.
+    #[inline]
+    pub fn token_classes(&self, id: WordId, w: &[u8]) -> u128 {
+        match self.token_classes.get(id.0 as usize) {
+            Some(&c) => c,
+            None => self.suffix_classes_bytes(w),
+        }
     }
 
     pub fn word_text(&self, id: WordId) -> Option<&str> {
@@ -647,11 +688,15 @@ impl Lexicon {
 
     /// Classes an unknown word gets from its ending (see `[suffix ...]`).
     pub fn suffix_classes(&self, word: &str) -> u128 {
+        self.suffix_classes_bytes(word.as_bytes())
+    }
+
+    fn suffix_classes_bytes(&self, word: &[u8]) -> u128 {
         let mut m = 0;
         for (suf, mask) in &self.suffixes {
             // At least four letters before the ending: "only", "fly" are not
             // what the rule is about.
-            if word.len() >= suf.len() + 4 && word.ends_with(suf) {
+            if word.len() >= suf.len() + 4 && word.ends_with(suf.as_bytes()) {
                 m |= mask;
             }
         }

@@ -51,33 +51,36 @@ impl EngineClasses {
     }
 }
 
-/// Per-token context computed in one pass, reused across messages.
+/// Context of one token, computed in one pass over the message.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ctx {
+    /// Index of the first token of the clause the token belongs to.
+    clause_begin: u32,
+    /// Index one past the last token of that clause.
+    clause_end: u32,
+    /// Index of the sentence-ending token (or len) of the token's sentence.
+    sentence_end: u32,
+    /// Number of negation words before the token within its clause.
+    neg_before: u16,
+    /// Token starts a clause (after any discourse words such as "honestly").
+    at_clause_start: bool,
+    /// Token lies in reported speech.
+    reported: bool,
+    /// Token lies in a sentence that is a polite request question.
+    request: bool,
+}
+
+/// Per-message scratch, reused across messages.
 #[derive(Default)]
 pub struct Scratch {
-    /// Index of the first token of the clause each token belongs to.
-    clause_begin: Vec<u32>,
-    /// Index one past the last token of that clause.
-    clause_end: Vec<u32>,
-    /// Index of the sentence-ending token (or len) of each token's sentence.
-    sentence_end: Vec<u32>,
-    /// Token starts a clause (after any discourse words such as "honestly").
-    at_clause_start: Vec<bool>,
-    /// Token lies in reported speech.
-    reported: Vec<bool>,
-    /// Token lies in a sentence that is a polite request question.
-    request: Vec<bool>,
-    /// Number of negation words before each token within its clause.
-    neg_before: Vec<u16>,
-    /// Which vocabulary words occur in the text (bit set), and the union of
-    /// their classes: lets whole patterns be skipped up front.
+    /// Per-token context (one array, so one resize per message).
+    ctx: Vec<Ctx>,
+    /// Which vocabulary words occur in the text (bit set), a 64-bit filter
+    /// of the same words (`word_bit`), and the union of their classes: lets
+    /// whole patterns be skipped up front.
     present: Vec<u64>,
+    present_bloom: u64,
     present_classes: u128,
-    /// Per pattern: how many of its required words are present, and whether
-    /// it can match at all in this text (bit set).
-    req_seen: Vec<u8>,
-    active: Vec<u64>,
-    /// Patterns whose required words are all present.
-    complete: Vec<u32>,
     /// Per word id: (start, end of anchored, end) of its active candidate
     /// patterns in `cand`, or u32::MAX when not yet computed for this text.
     cand_at: Vec<(u32, u32, u32)>,
@@ -107,18 +110,26 @@ impl Scratch {
         }
     }
 
+    /// Whether pattern `p` can match in this text at all: all its required
+    /// words are present, and some word of each required class.
+    #[inline]
+    fn active(&self, lex: &Lexicon, p: usize) -> bool {
+        let bloom = lex.req_bloom[p];
+        if bloom & self.present_bloom != bloom {
+            return false;
+        }
+        let need = lex.req_classes[p];
+        if need & self.present_classes != need {
+            return false;
+        }
+        let (a, b) = lex.req_range[p];
+        lex.req_words[a as usize..b as usize].iter().all(|&w| self.present[w as usize / 64] & (1u64 << (w % 64)) != 0)
+    }
+
     fn prepare(&mut self, lex: &Lexicon, cls: &EngineClasses, toks: &[Token]) {
         let n = toks.len();
-        for v in [&mut self.clause_begin, &mut self.clause_end, &mut self.sentence_end] {
-            v.clear();
-            v.resize(n, 0);
-        }
-        for v in [&mut self.at_clause_start, &mut self.reported, &mut self.request] {
-            v.clear();
-            v.resize(n, false);
-        }
-        self.neg_before.clear();
-        self.neg_before.resize(n, 0);
+        self.ctx.clear();
+        self.ctx.resize(n, Ctx::default());
         self.pos_prefix.clear();
         self.pos_prefix.resize(n + 1, 0);
         self.neg_prefix.clear();
@@ -129,39 +140,18 @@ impl Scratch {
             self.present.clear();
             self.present.resize(words, 0);
         }
-        let np = lex.patterns.len();
-        self.req_seen.clear();
-        self.req_seen.resize(np, 0);
-        self.active.clear();
-        self.active.resize(np.div_ceil(64), 0);
         self.present_classes = 0;
-        // Patterns whose required words have all been seen.
-        self.complete.clear();
+        self.present_bloom = 0;
         for t in toks {
             let i = t.id.0 as usize;
             if let Some(w) = self.present.get_mut(i / 64) {
                 let bit = 1u64 << (i % 64);
                 if *w & bit == 0 {
-                    // First time this word is seen: count it for every
-                    // pattern that requires it.
+                    // First time this word is seen.
                     *w |= bit;
                     self.present_classes |= t.classes;
-                    for &p in lex.required_by[i].iter() {
-                        let seen = &mut self.req_seen[p as usize];
-                        *seen += 1;
-                        if *seen == lex.req_len[p as usize] {
-                            self.complete.push(p);
-                        }
-                    }
+                    self.present_bloom |= crate::lexicon::word_bit(t.id);
                 }
-            }
-        }
-        // Active: all words present, and some word of each required class.
-        let classes = self.present_classes;
-        for &p in lex.no_required.iter().chain(self.complete.iter()) {
-            let need = lex.req_classes[p as usize];
-            if need & classes == need {
-                self.active[p as usize / 64] |= 1u64 << (p % 64);
             }
         }
 
@@ -174,9 +164,9 @@ impl Scratch {
             let joiner = t.kind == Kind::Word && has(t, cls.clause_joiner);
             if is_boundary(t) || joiner {
                 // The boundary token belongs to the clause it closes.
-                self.clause_begin[i] = begin;
-                self.neg_before[i] = negs;
-                self.reported[i] = reported;
+                self.ctx[i].clause_begin = begin;
+                self.ctx[i].neg_before = negs;
+                self.ctx[i].reported = reported;
                 begin = i as u32 + 1;
                 negs = 0;
                 opening = true;
@@ -187,19 +177,19 @@ impl Scratch {
                 self.neg_prefix[i + 1] = self.neg_prefix[i];
                 continue;
             }
-            self.clause_begin[i] = begin;
-            self.neg_before[i] = negs;
-            self.at_clause_start[i] = opening;
+            self.ctx[i].clause_begin = begin;
+            self.ctx[i].neg_before = negs;
+            self.ctx[i].at_clause_start = opening;
             if opening && !has(t, cls.discourse) {
                 opening = false;
             }
             if has(t, cls.reporting) && said_by_other(cls, toks, i) {
                 // "she said ..." / "my mum always tells me ...": what follows
                 // is another person's claim, not the writer's.
-                self.reported[i] = reported;
+                self.ctx[i].reported = reported;
                 reported = true;
             } else {
-                self.reported[i] = reported;
+                self.ctx[i].reported = reported;
             }
             let is_neg = has(t, cls.negation);
             if is_neg {
@@ -220,14 +210,14 @@ impl Scratch {
             if is_boundary(t) || joiner {
                 cend = i as u32;
             }
-            self.clause_end[i] = cend;
-            self.sentence_end[i] = send;
+            self.ctx[i].clause_end = cend;
+            self.ctx[i].sentence_end = send;
         }
         // Requests: a sentence that opens with "could/would/can/will" + "you/we"
         // and ends with a question mark.
         let mut s = 0usize;
         while s < n {
-            let e = self.sentence_end[s] as usize;
+            let e = self.ctx[s].sentence_end as usize;
             let mut k = s;
             while k < e && toks[k].kind == Kind::Word && has(&toks[k], cls.discourse) {
                 k += 1;
@@ -238,8 +228,8 @@ impl Scratch {
                 && e < n
                 && toks[e].mark == b'?';
             if is_req {
-                for r in &mut self.request[s..e] {
-                    *r = true;
+                for c in &mut self.ctx[s..e] {
+                    c.request = true;
                 }
             }
             s = e + 1;
@@ -321,29 +311,29 @@ pub fn find_hits(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], scratch: &m
         // word in mid-clause skips them all at once.
         if scratch.cand_at[w].0 == u32::MAX {
             let start = scratch.cand.len() as u32;
-            for anchored in [true, false] {
-                for &pi in lex.first[w].iter() {
-                    if scratch.active[pi as usize / 64] & (1u64 << (pi % 64)) != 0
-                        && lex.patterns[pi as usize].clause_start == anchored
-                    {
-                        scratch.cand.push(pi);
-                    }
-                }
-                if anchored {
-                    scratch.cand_at[w].1 = scratch.cand.len() as u32;
+            let (anchored, rest) = lex.first[w].split_at(lex.first_mid[w] as usize);
+            for &pi in anchored {
+                if scratch.active(lex, pi as usize) {
+                    scratch.cand.push(pi);
                 }
             }
-            scratch.cand_at[w].0 = start;
-            scratch.cand_at[w].2 = scratch.cand.len() as u32;
+            let mid = scratch.cand.len() as u32;
+            for &pi in rest {
+                if scratch.active(lex, pi as usize) {
+                    scratch.cand.push(pi);
+                }
+            }
+            scratch.cand_at[w] = (start, mid, scratch.cand.len() as u32);
             scratch.cand_touched.push(w as u32);
         }
         let (start, mid, end) = scratch.cand_at[w];
-        let from = if scratch.at_clause_start[i] { start } else { mid };
+        let cx = scratch.ctx[i];
+        let from = if cx.at_clause_start { start } else { mid };
         if from == end {
             continue;
         }
         // A pattern may run up to and including the sentence's end mark.
-        let limit = (scratch.sentence_end[i] as usize + 1).min(toks.len());
+        let limit = (cx.sentence_end as usize + 1).min(toks.len());
         for c in from..end {
             let pi = scratch.cand[c as usize];
             let p = &lex.patterns[pi as usize];
@@ -362,18 +352,18 @@ pub fn find_hits(lex: &Lexicon, cls: &EngineClasses, toks: &[Token], scratch: &m
             };
             let rule = lex.rule(p.rule);
             let f = rule.filters;
-            if !f.quoted_ok && (t.quoted || scratch.reported[i]) {
+            if !f.quoted_ok && (t.quoted || cx.reported) {
                 continue;
             }
-            if f.negation && scratch.neg_before[i] > 0 {
+            if f.negation && cx.neg_before > 0 {
                 continue;
             }
-            if f.request && scratch.request[i] {
+            if f.request && cx.request {
                 continue;
             }
             if f.positive {
-                let b = scratch.clause_begin[i] as usize;
-                let e = scratch.clause_end[i] as usize;
+                let b = cx.clause_begin as usize;
+                let e = cx.clause_end as usize;
                 let e = e.max(end).min(toks.len());
                 // Warm words count only in a clause without negation:
                 // "you never make me laugh" is still a complaint.

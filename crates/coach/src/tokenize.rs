@@ -107,9 +107,19 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
             let start = i;
             let mut end = i + len;
             let mut last = c;
+            // Fast path: a run of ASCII letters and digits, byte by byte.
+            while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            if end > i + len {
+                last = bytes[end - 1] as char;
+            }
+            // Only ASCII letters and digits so far: no apostrophe, no hyphen.
+            let mut plain = c.is_ascii();
             while end < bytes.len() {
                 let (d, dl) = char_at(text, end);
                 if is_word_char(d) {
+                    plain &= d.is_ascii();
                     end += dl;
                     last = d;
                 } else if (is_apostrophe(d) || d == '-')
@@ -117,6 +127,7 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                     && char_at(text, end + dl).0.is_alphabetic()
                 {
                     // Only joins when a letter follows ("don't", "phone-free").
+                    plain = false;
                     end += dl;
                     last = d;
                 } else {
@@ -124,7 +135,11 @@ pub fn tokenize(lex: &Lexicon, text: &str, out: &mut Vec<Token>, scratch: &mut S
                 }
             }
             let quoted = quoted_double || quoted_single;
-            push_word(lex, text, start, end, quoted, out, scratch);
+            if plain && end - start <= PLAIN_MAX {
+                push_plain(lex, &bytes[start..end], start, end, quoted, out);
+            } else {
+                push_word(lex, text, start, end, quoted, out, scratch);
+            }
             prev_char = Some(last);
             i = end;
             continue;
@@ -209,6 +224,24 @@ fn push_mark(lex: &Lexicon, i: usize, c: char, kind: Kind, quoted: bool, out: &m
     });
 }
 
+/// Longest plain word lower-cased on the stack; longer ones take the general
+/// path.
+const PLAIN_MAX: usize = 32;
+
+/// Pushes a word of ASCII letters and digits only (most words): lower-cased
+/// on the stack, no contraction to split. Same result as `push_word`.
+#[inline]
+fn push_plain(lex: &Lexicon, word: &[u8], start: usize, end: usize, quoted: bool, out: &mut Vec<Token>) {
+    let mut buf = [0u8; PLAIN_MAX];
+    let lower = &mut buf[..word.len()];
+    for (d, &b) in lower.iter_mut().zip(word) {
+        *d = b.to_ascii_lowercase();
+    }
+    let id = lex.word_id_bytes(lower);
+    let classes = lex.token_classes(id, lower);
+    out.push(Token { start: start as u32, end: end as u32, id, kind: Kind::Word, quoted, classes, mark: 0 });
+}
+
 /// Lower-cases one word into `scratch`, with apostrophes made plain.
 fn normalise(word: &str, scratch: &mut String) {
     scratch.clear();
@@ -244,7 +277,7 @@ fn push_word(
     let w = scratch.as_str();
     let mut push = |part: &str| {
         let id = lex.word_id(part);
-        let classes = lex.classes_of(id) | lex.suffix_classes(part);
+        let classes = lex.token_classes(id, part.as_bytes());
         out.push(Token { start: start as u32, end: end as u32, id, kind: Kind::Word, quoted, classes, mark: 0 })
     };
     if let Some(pos) = w.find('\'') {
