@@ -13,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SPACES=${1:-1000}
 NOTES=${2:-20}
 DAYS=${3:-90}
+WEEKS=${4:-0}   # weeks of everyday history per space (promises, thanks, rituals, pulses)
 DURATION=${BENCH_DURATION:-15s}
 PORT=${BENCH_PORT:-18091}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
@@ -26,7 +27,7 @@ cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/de
 trap cleanup EXIT
 
 echo "seeding $SPACES spaces x $NOTES notes over $DAYS days..."
-read -r EMAIL PASSWORD SPACE < <(target/release/examples/seed "$DB" "$SPACES" "$NOTES" "$DAYS")
+read -r EMAIL PASSWORD SPACE < <(target/release/examples/seed "$DB" "$SPACES" "$NOTES" "$DAYS" "$WEEKS")
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 T0=$(now_ms)
@@ -50,6 +51,7 @@ STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$HOME_URL"
 run_wrk() { wrk -t2 -c64 -d"$DURATION" --latency "$@" 2>&1; }
 HEALTH=$(run_wrk "http://127.0.0.1:$PORT/healthz")
 HOMEP=$(run_wrk -H "Cookie: $COOKIE" "$HOME_URL")
+INSIGHTS=$(run_wrk -H "Cookie: $COOKIE" "$HOME_URL/insights")
 RSS_LOADED=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 
 rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
@@ -57,10 +59,11 @@ pct() { awk -v p="$2" '$1==p {print $2}' <<<"$1"; }
 errors() { awk '/Non-2xx|Socket errors/ {print}' <<<"$1"; }
 H_RPS=$(rps "$HEALTH"); P_RPS=$(rps "$HOMEP")
 cat <<OUT
-== troth load test ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, $SPACES spaces x $NOTES notes over $DAYS days) ==
+== troth load test ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, $SPACES spaces x $NOTES notes over $DAYS days, $WEEKS weeks of everyday history) ==
 start-up to first answer: ${STARTUP} ms (existing database)
 idle RSS: $((RSS_IDLE / 1024)) MiB ($RSS_IDLE KiB); after load: $((RSS_LOADED / 1024)) MiB
 GET /healthz      ${H_RPS} req/s  p50 $(pct "$HEALTH" 50%)  p99 $(pct "$HEALTH" 99%) $(errors "$HEALTH")
 GET space home    ${P_RPS} req/s  p50 $(pct "$HOMEP" 50%)  p99 $(pct "$HOMEP" 99%) $(errors "$HOMEP")
+GET insights      $(rps "$INSIGHTS") req/s  p50 $(pct "$INSIGHTS" 50%)  p99 $(pct "$INSIGHTS" 99%) $(errors "$INSIGHTS")
 home/healthz throughput: $(awk -v a="$P_RPS" -v b="$H_RPS" 'BEGIN {printf "%.0f%%", 100*a/b}')
 OUT

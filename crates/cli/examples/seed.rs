@@ -4,9 +4,15 @@
 //!   cargo run --release --example seed -- <database-url> <spaces> <notes-per-space> <days>
 
 use jiff::{SignedDuration, Timestamp};
+use troth_domain::promise::{Action, PromiseText};
+use troth_domain::ritual::{week_key, AgendaStep, HeardRating};
+use troth_domain::AppreciationText;
 use troth_domain::{DisplayName, Email, EntryBody, EntryTitle, SpaceKind, SpaceName, TimeZoneName, Visibility};
 use troth_store::secret::{hash_secret, new_secret};
-use troth_store::{EntryKind, NewEntry, NewUser, SqlStore, Store, StoreOptions};
+use troth_store::{
+    AppreciationStore, EntryKind, NewEntry, NewPromise, NewUser, PromiseStore, PulseStore, RitualInput, RitualStore,
+    SqlStore, Store, StoreOptions, User,
+};
 
 pub const PASSWORD: &str = "bench-password-1";
 
@@ -17,6 +23,8 @@ async fn main() {
     let spaces: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(1000);
     let notes: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(20);
     let days: i64 = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(90);
+    // Weeks of everyday history per space (promises, thanks, rituals, pulses).
+    let weeks: i64 = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut opts = StoreOptions::new(url.clone());
     opts.durable = false;
     let store = SqlStore::connect(&opts).await.expect("database");
@@ -68,6 +76,9 @@ async fn main() {
                 .await
                 .unwrap();
         }
+        if weeks > 0 {
+            history(&store, &ids, space.id, weeks, now).await;
+        }
         if first.is_none() {
             first = Some((ids[0].email.clone(), space.id));
         }
@@ -78,4 +89,77 @@ async fn main() {
     store.close().await;
     let (email, space) = first.expect("at least one space");
     println!("{email} {PASSWORD} {space}");
+}
+
+/// Per week: two promises (one kept, one missed), two thanks, a finished
+/// ritual and a pulse from each.
+async fn history(store: &SqlStore, ids: &[User], space: troth_domain::Id, weeks: i64, now: Timestamp) {
+    let thanks = AppreciationText::parse("Thank you for the tea this morning.").unwrap();
+    for w in (0..weeks).rev() {
+        let at = now - SignedDuration::from_hours(24 * 7 * w + 30);
+        for (i, who) in ids.iter().enumerate() {
+            let other = &ids[1 - i];
+            let due = at + SignedDuration::from_hours(20);
+            let p = store
+                .make_promise(
+                    who.id,
+                    space,
+                    NewPromise {
+                        text: PromiseText::parse("Cook on Wednesday").unwrap(),
+                        category: None,
+                        due: Some(due),
+                        at: Some(at),
+                    },
+                )
+                .await
+                .unwrap();
+            if due < now && i == 0 {
+                store
+                    .act_on_promise(
+                        other.id,
+                        space,
+                        p.id,
+                        Action::ConfirmKept,
+                        None,
+                        at + SignedDuration::from_hours(1),
+                    )
+                    .await
+                    .unwrap();
+            }
+            store.add_appreciation(who.id, space, &thanks, Some(at)).await.unwrap();
+            store.add_pulse(who.id, space, [6, 7, 6, 8, 7, 9], "", false, Some(at)).await.unwrap();
+        }
+        let r = store.start_ritual(ids[0].id, space, &week_key(at, &jiff::tz::TimeZone::UTC), at).await.unwrap();
+        for who in ids {
+            store
+                .save_ritual_answer(
+                    who.id,
+                    space,
+                    r.id,
+                    RitualInput {
+                        step: AgendaStep::Appreciations,
+                        body: "You showed up.",
+                        proposal: None,
+                        rating: None,
+                    },
+                )
+                .await
+                .unwrap();
+            store
+                .save_ritual_answer(
+                    who.id,
+                    space,
+                    r.id,
+                    RitualInput {
+                        step: AgendaStep::Heard,
+                        body: "",
+                        proposal: None,
+                        rating: Some(HeardRating::parse(8).unwrap()),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        store.finish_ritual(ids[0].id, space, r.id, at + SignedDuration::from_hours(1)).await.unwrap();
+    }
 }

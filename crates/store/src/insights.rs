@@ -29,7 +29,6 @@ pub trait InsightStore: Send + Sync {
 #[async_trait]
 impl InsightStore for SqlStore {
     async fn moment_counts(&self, user: Id, space: Id, since: Timestamp, now: Timestamp) -> Result<MomentCounts> {
-        self.require_member(user, space).await?;
         // One round trip: every count is an indexed range scan over the window.
         let row = sqlx::query(
             "SELECT \
@@ -40,13 +39,18 @@ impl InsightStore for SqlStore {
              (SELECT COUNT(*) FROM rituals WHERE space_id = $1 AND started_at >= $2 AND finished_at IS NOT NULL) AS finished, \
              (SELECT COUNT(*) FROM rituals WHERE space_id = $1 AND started_at >= $2) AS started, \
              (SELECT COUNT(*) FROM ritual_answers a JOIN rituals r ON r.id = a.ritual_id \
-                WHERE r.space_id = $1 AND r.started_at >= $2 AND a.step = 'concerns') AS concerns",
+                WHERE r.space_id = $1 AND r.started_at >= $2 AND a.step = 'concerns') AS concerns, \
+             (SELECT COUNT(*) FROM memberships WHERE space_id = $1 AND user_id = $4) AS member",
         )
         .bind(space.get())
         .bind(ms(since))
         .bind(ms(now))
+        .bind(user.get())
         .fetch_one(&self.pool)
         .await?;
+        if row.get::<i64, _>("member") == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
         let n = |c: &str| row.get::<i64, _>(c).max(0) as u32;
         Ok(MomentCounts {
             appreciations: n("appreciations"),

@@ -8,6 +8,7 @@
 //! [`troth_domain::authorize`], inside the store, so no caller can forget it.
 
 mod appreciations;
+mod digest;
 mod insights;
 mod migrate;
 mod model;
@@ -23,6 +24,7 @@ use jiff::Timestamp;
 use troth_domain::{DisplayName, Email, EntryBody, EntryTitle, Id, SpaceKind, SpaceName, TimeZoneName, Visibility};
 
 pub use appreciations::{Appreciation, AppreciationFilter, AppreciationStore};
+pub use digest::{DigestEntry, DigestPromise, DigestStore, SpaceDigest};
 pub use insights::{InsightStore, MomentCounts};
 pub use model::*;
 pub use notify::{MemberSettings, Notification, NotifyStore};
@@ -109,7 +111,16 @@ pub struct SessionPolicy {
 
 #[async_trait]
 pub trait Store:
-    AppreciationStore + InsightStore + PromiseStore + PulseStore + RitualStore + NotifyStore + Send + Sync + 'static
+    AppreciationStore
+    + DigestStore
+    + InsightStore
+    + PromiseStore
+    + PulseStore
+    + RitualStore
+    + NotifyStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
     /// Answers when the database can be reached (for `/healthz`).

@@ -61,6 +61,8 @@ pub struct Space {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     pub members: Vec<Member>,
+    /// The weekly ritual's time, once chosen.
+    pub ritual_slot: Option<crate::RitualSlot>,
 }
 
 impl Space {

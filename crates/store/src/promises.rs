@@ -359,46 +359,51 @@ impl PromiseStore for SqlStore {
         since: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<Outcome>> {
-        self.require_member(viewer, space).await?;
-        // Bounded by `since` on indexed columns, so the cost follows the
-        // window, not the length of the history.
+        // One round trip, index range scans bounded by `since` (settled
+        // ones, unsettled ones by due time, renegotiations), so the cost
+        // follows the window, not the length of the history. The last
+        // branch proves the viewer is a member.
         let rows = sqlx::query(
-            "SELECT p.status, p.due_at, p.settled_at FROM promises p WHERE p.space_id = $1 AND p.promiser_id = $2 \
-             AND ((p.settled_at IS NOT NULL AND p.settled_at >= $3) OR (p.settled_at IS NULL AND p.due_at >= $3 AND p.due_at < $4)) \
-             LIMIT 5000",
+            "SELECT p.status AS status, p.due_at AS due_at, p.settled_at AS at FROM promises p \
+               WHERE p.space_id = $1 AND p.promiser_id = $2 AND p.settled_at >= $3 \
+             UNION ALL SELECT p.status, p.due_at, NULL FROM promises p \
+               WHERE p.space_id = $1 AND p.promiser_id = $2 AND p.settled_at IS NULL AND p.due_at >= $3 AND p.due_at < $4 \
+             UNION ALL SELECT 'renegotiated', NULL, e.at FROM promise_events e JOIN promises p ON p.id = e.promise_id \
+               WHERE e.kind = 'renegotiated' AND e.at >= $3 AND p.space_id = $1 AND p.promiser_id = $2 \
+             UNION ALL SELECT 'member', NULL, NULL FROM memberships m WHERE m.space_id = $1 AND m.user_id = $5",
         )
         .bind(space.get())
         .bind(member.get())
         .bind(ms(since))
         .bind(ms(now))
+        .bind(viewer.get())
         .fetch_all(&self.pool)
         .await?;
+        let mut member_seen = false;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let status: String = r.get("status");
             let due = r.get::<Option<i64>, _>("due_at").map(ts);
-            let settled = r.get::<Option<i64>, _>("settled_at").map(ts);
+            let at = r.get::<Option<i64>, _>("at").map(ts);
             let kind = match status.as_str() {
+                "member" => {
+                    member_seen = true;
+                    continue;
+                }
+                "renegotiated" => OutcomeKind::RenegotiatedInTime,
                 "kept" => OutcomeKind::Kept,
                 "released" => OutcomeKind::Released,
                 "missed" => OutcomeKind::Missed,
-                // Open or claimed past due reads as missed until settled;
-                // claimed is given the benefit of the doubt (not counted).
+                // Open past due reads as missed until settled; claimed is
+                // given the benefit of the doubt (not counted).
                 "open" if due.is_some_and(|d| d < now) => OutcomeKind::Missed,
                 _ => continue,
             };
-            out.push(Outcome { at: settled.or(due).unwrap_or(now), kind });
+            out.push(Outcome { at: at.or(due).unwrap_or(now), kind });
         }
-        let renegotiated = sqlx::query(
-            "SELECT e.at FROM promise_events e JOIN promises p ON p.id = e.promise_id \
-             WHERE p.space_id = $1 AND p.promiser_id = $2 AND e.kind = 'renegotiated' AND e.at >= $3 LIMIT 5000",
-        )
-        .bind(space.get())
-        .bind(member.get())
-        .bind(ms(since))
-        .fetch_all(&self.pool)
-        .await?;
-        out.extend(renegotiated.iter().map(|r| Outcome { at: ts(r.get("at")), kind: OutcomeKind::RenegotiatedInTime }));
+        if !member_seen {
+            return Err(StoreError::NotFound);
+        }
         Ok(out)
     }
 

@@ -139,11 +139,19 @@ impl SqlStore {
 #[async_trait]
 impl RitualStore for SqlStore {
     async fn ritual_slot(&self, user: Id, space: Id, now: Timestamp) -> Result<Option<RitualSlot>> {
-        self.require_member(user, space).await?;
-        let row = sqlx::query("SELECT weekday, time_of_day, time_zone FROM ritual_slots WHERE space_id = $1")
-            .bind(space.get())
-            .fetch_optional(&self.pool)
-            .await?;
+        // Membership is proven by the EXISTS clause; only an empty answer
+        // needs a second look to tell "no slot yet" from "not your space".
+        let row = sqlx::query(
+            "SELECT weekday, time_of_day, time_zone FROM ritual_slots WHERE space_id = $1 \
+             AND EXISTS (SELECT 1 FROM memberships m WHERE m.space_id = $1 AND m.user_id = $2)",
+        )
+        .bind(space.get())
+        .bind(user.get())
+        .fetch_optional(&self.pool)
+        .await?;
+        if row.is_none() {
+            self.require_member(user, space).await?;
+        }
         Ok(row
             .and_then(|r| {
                 let day = weekday_str_from_index(r.get("weekday"));
@@ -317,6 +325,11 @@ impl RitualStore for SqlStore {
         }
         Ok(out)
     }
+}
+
+/// A stored slot as shown, or `None` if the stored parts no longer parse.
+pub(crate) fn slot_from_parts(weekday: i64, time: &str, tz: &str, now: Timestamp) -> Option<RitualSlot> {
+    WeeklySlot::parse(weekday_str_from_index(weekday), time, tz).ok().map(|slot| slot_view(&slot, now))
 }
 
 fn weekday_str_from_index(i: i64) -> &'static str {

@@ -14,10 +14,11 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
-/// How far back insights look. Outcomes older than a year weigh under 0.1%
-/// in the reliability score (30-day half-life), and a fixed window keeps
-/// the page's cost the same after two years as after two weeks.
-pub const INSIGHT_WINDOW_DAYS: i64 = 365;
+/// How far back the reliability score looks. With a 30-day half-life an
+/// outcome 180 days old weighs 1/64 of a fresh one, so older history barely
+/// moves the score; a fixed window keeps the page's cost about the same
+/// after two years as after two weeks.
+pub const INSIGHT_WINDOW_DAYS: i64 = 180;
 /// Weeks shown in trend charts.
 pub const TREND_WEEKS: usize = 12;
 

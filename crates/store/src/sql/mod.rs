@@ -689,8 +689,10 @@ impl Store for SqlStore {
 
     async fn space_for(&self, user: Id, space: Id) -> Result<Space> {
         let rows = sqlx::query(
-            "SELECT s.id, s.name, s.kind, s.created_at, m.user_id, u.display_name, m.joined_at \
+            "SELECT s.id, s.name, s.kind, s.created_at, m.user_id, u.display_name, m.joined_at, \
+             rs.weekday, rs.time_of_day, rs.time_zone \
              FROM spaces s JOIN memberships m ON m.space_id = s.id JOIN users u ON u.id = m.user_id \
+             LEFT JOIN ritual_slots rs ON rs.space_id = s.id \
              WHERE s.id = $1 AND EXISTS (SELECT 1 FROM memberships me WHERE me.space_id = $1 AND me.user_id = $2) \
              ORDER BY m.joined_at",
         )
@@ -700,6 +702,14 @@ impl Store for SqlStore {
         .await?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let kind: String = first.get("kind");
+        let slot = match (
+            first.get::<Option<i64>, _>("weekday"),
+            first.get::<Option<String>, _>("time_of_day"),
+            first.get::<Option<String>, _>("time_zone"),
+        ) {
+            (Some(day), Some(time), Some(tz)) => crate::rituals::slot_from_parts(day, &time, &tz, Timestamp::now()),
+            _ => None,
+        };
         Ok(Space {
             id: id(first, "id"),
             name: first.get("name"),
@@ -713,6 +723,7 @@ impl Store for SqlStore {
                     joined_at: ts(r.get("joined_at")),
                 })
                 .collect(),
+            ritual_slot: slot,
         })
     }
 

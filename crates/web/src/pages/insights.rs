@@ -38,6 +38,7 @@ pub async fn show(State(state): State<AppState>, PageUser(who): PageUser, Path(s
             h2 id="rel-h" { "Keeping your word" }
             @for r in &data.reliability {
                 div class="reliability" {
+                    h3 { (r.name) }
                     (score_gauge(&r.name, r.score))
                     details {
                         summary { "Why is it " (r.score) "?" }

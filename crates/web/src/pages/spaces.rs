@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use troth_domain::{Id, SpaceKind, Visibility};
 use troth_store::secret::hash_secret;
-use troth_store::{EntryFilter, EntryKind, InviteStatus, Space};
+use troth_store::{InviteStatus, Space};
 
 use super::layout::{alert, csrf_field, notice, when};
 use super::{check_csrf, page, render, render_status, see_other, Frame, PageError, PageResult};
@@ -105,37 +105,15 @@ pub async fn create(
 pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(space_id): Path<String>) -> PageResult {
     let sid = page_id(&space_id, &who)?;
     let space = with_who(state.store.space_for(who.user.id, sid).await, &who)?;
-    let recent = with_who(
-        state
-            .store
-            .entries(
-                who.user.id,
-                sid,
-                EntryFilter { kind: Some(EntryKind::Note), limit: Some(30), ..Default::default() },
-            )
-            .await,
-        &who,
-    )?;
     let me = who.user.id;
-    let week_ago = Timestamp::now() - jiff::SignedDuration::from_hours(24 * 7);
-    let new_from_partner: Vec<_> = recent.iter().filter(|e| !e.mine && e.updated_at > week_ago).collect();
-    let waiting: Vec<_> = recent
-        .iter()
-        .filter(|e| e.sealed.as_ref().is_some_and(|s| !s.revealed && s.partner_has_written && !s.i_have_written))
-        .collect();
     let now = Timestamp::now();
-    let promises = with_who(
-        state
-            .store
-            .promises(
-                me,
-                sid,
-                troth_store::PromiseFilter { unsettled_only: true, limit: Some(12), ..Default::default() },
-                now,
-            )
-            .await,
-        &who,
-    )?;
+    // One round trip for the whole page body: the home page is the most
+    // visited page, so it reads a digest, not the full lists.
+    let digest = with_who(state.store.space_digest(me, sid, 30, 12, now).await, &who)?;
+    let week_ago = now - jiff::SignedDuration::from_hours(24 * 7);
+    let new_from_partner: Vec<_> = digest.entries.iter().filter(|e| !e.mine && e.updated_at > week_ago).collect();
+    let waiting: Vec<_> = digest.entries.iter().filter(|e| e.waiting_for_me).collect();
+    let promises = &digest.promises;
     let to_confirm: Vec<_> =
         promises.iter().filter(|p| !p.mine && p.status == troth_domain::promise::PromiseStatus::Claimed).collect();
     let soon = now + jiff::SignedDuration::from_hours(72);
@@ -143,7 +121,7 @@ pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(s
         .iter()
         .filter(|p| p.due_at.is_some_and(|d| d <= soon) || p.status == troth_domain::promise::PromiseStatus::Missed)
         .collect();
-    let slot = with_who(state.store.ritual_slot(me, sid, now).await, &who)?;
+    let slot = space.ritual_slot.clone();
     let partner = space.partner_of(me);
     let other = space.kind.other_member_word();
     let sid_text = space.id.to_string();

@@ -365,3 +365,82 @@ async fn form_errors_keep_the_text() {
     assert_eq!(b.value("#title").await, "Kept title");
     b.close().await;
 }
+
+async fn login(b: &Browser, app: &TestApp, email: &str) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url("/spaces").await;
+}
+
+/// The everyday loop: a promise made and confirmed, a ritual run together
+/// on two devices, an appreciation, and the insights page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promise_ritual_appreciation_insights() {
+    let Some((chromium, driver)) = browser_tools() else { return };
+    let app = spawn_app(Db::Sqlite).await;
+    let (pa, pb, sid) = app.pair().await;
+    let driver = Driver::start(chromium, driver).await;
+    let a = driver.session(1280, 900).await;
+    let b = driver.session(390, 844).await;
+    login(&a, &app, &pa.email).await;
+    login(&b, &app, &pb.email).await;
+
+    a.goto(&app.url(&format!("/spaces/{sid}/promises"))).await;
+    a.fill("#text", "Cook dinner on Friday").await;
+    a.click("form[action$='/promises'] button[type=submit]").await;
+    let promise_url = a.wait_for_url("/promises/").await;
+    a.click("form[action$='/act'] button.primary").await;
+    a.wait_for_url("/promises/").await;
+    assert!(a.source().await.contains("waiting for a nod"));
+
+    b.goto(&promise_url).await;
+    assert!(b.source().await.contains("promise to you"));
+    b.click("form[action$='/act'] button.primary").await;
+    b.wait_for_url("/promises/").await;
+    let page = b.source().await;
+    assert!(page.contains("badge-promise-kept"), "the partner's confirmation keeps it");
+    b.screenshot("07-promise-kept-phone").await;
+
+    a.goto(&app.url(&format!("/spaces/{sid}/ritual"))).await;
+    a.click("form[action$='/ritual/start'] button").await;
+    let ritual_url = a.wait_for_url("/rituals/").await;
+    a.fill("#body-appreciations", "You cooked twice this week.").await;
+    a.click("#appreciations button[type=submit]").await;
+    a.wait_for_url("/rituals/").await;
+    a.fill("#rating", "8").await;
+    a.click("#heard button[type=submit]").await;
+    a.wait_for_url("/rituals/").await;
+
+    b.goto(&app.url(&format!("/spaces/{sid}/ritual"))).await;
+    b.click("a.button.primary[href*='/rituals/']").await;
+    let b_ritual = b.wait_for_url("/rituals/").await;
+    assert_eq!(b_ritual.split('#').next(), ritual_url.split('#').next(), "one ritual for both");
+    assert!(b.source().await.contains("You cooked twice this week."));
+    b.fill("#body-appreciations", "You listened on Tuesday.").await;
+    b.click("#appreciations button[type=submit]").await;
+    b.wait_for_url("/rituals/").await;
+    b.fill("#rating", "9").await;
+    b.click("#heard button[type=submit]").await;
+    b.wait_for_url("/rituals/").await;
+    b.click("form[action$='/finish'] button").await;
+    b.wait_for_url("/rituals/").await;
+    assert!(b.source().await.contains("Finished."));
+
+    a.goto(&app.url(&format!("/spaces/{sid}/appreciations"))).await;
+    a.fill("#text", "Thank you for confirming so quickly.").await;
+    a.click("form[action$='/appreciations'] button[type=submit]").await;
+    a.wait_for_url("/appreciations").await;
+    assert!(a.source().await.contains("Thank you for confirming so quickly."));
+
+    b.goto(&app.url(&format!("/spaces/{sid}/insights"))).await;
+    let insights = b.source().await;
+    assert!(insights.contains("Keeping your word") && insights.contains("<svg"));
+    assert!(insights.contains("Rituals finished in the last 12 weeks: <strong>1</strong>"));
+    b.screenshot("08-insights-phone").await;
+    a.goto(&app.url(&format!("/spaces/{sid}"))).await;
+    a.screenshot("09-home-with-everyday").await;
+    a.close().await;
+    b.close().await;
+}
