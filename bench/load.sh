@@ -22,12 +22,24 @@ cargo build --release --quiet --bin troth --example seed
 BIN=target/release/troth
 WORK=$(mktemp -d /tmp/troth-bench.XXXXXX)
 DB="sqlite://$WORK/troth.db?mode=rwc"
+# BENCH_REUSE=DIR keeps the seeded database in DIR and reuses it next time
+# (seeding two years of history takes minutes).
+if [[ -n "${BENCH_REUSE:-}" ]]; then
+    mkdir -p "$BENCH_REUSE"
+    DB="sqlite://$BENCH_REUSE/troth.db?mode=rwc"
+fi
 SERVER_PID=""
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-echo "seeding $SPACES spaces x $NOTES notes over $DAYS days..."
-read -r EMAIL PASSWORD SPACE < <(target/release/examples/seed "$DB" "$SPACES" "$NOTES" "$DAYS" "$WEEKS")
+if [[ -n "${BENCH_REUSE:-}" && -s "$BENCH_REUSE/login" ]]; then
+    echo "reusing the database in $BENCH_REUSE"
+else
+    echo "seeding $SPACES spaces x $NOTES notes over $DAYS days..."
+    target/release/examples/seed "$DB" "$SPACES" "$NOTES" "$DAYS" "$WEEKS" >"$WORK/login"
+    [[ -n "${BENCH_REUSE:-}" ]] && cp "$WORK/login" "$BENCH_REUSE/login"
+fi
+read -r EMAIL PASSWORD SPACE <"${BENCH_REUSE:-$WORK}/login"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 T0=$(now_ms)

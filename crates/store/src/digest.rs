@@ -8,7 +8,7 @@ use sqlx::Row;
 use troth_domain::promise::{effective_status, PromiseState, PromiseStatus};
 use troth_domain::{authorize, Action, EntryFacts, Id, Visibility};
 
-use crate::sql::{id, opt_id, ts, SqlStore};
+use crate::sql::{id, ms, opt_id, ts, SqlStore};
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone)]
@@ -46,6 +46,7 @@ pub trait DigestStore: Send + Sync {
         space: Id,
         entries: i64,
         promises: i64,
+        since: Timestamp,
         now: Timestamp,
     ) -> Result<SpaceDigest>;
 }
@@ -58,6 +59,7 @@ impl DigestStore for SqlStore {
         space: Id,
         entries: i64,
         promises: i64,
+        since: Timestamp,
         now: Timestamp,
     ) -> Result<SpaceDigest> {
         let rows = sqlx::query(
@@ -66,9 +68,12 @@ impl DigestStore for SqlStore {
                (SELECT COUNT(*) FROM entry_parts p WHERE p.entry_id = e.id AND p.author_id = $2) AS mine_parts, \
                (SELECT COUNT(*) FROM entry_parts p WHERE p.entry_id = e.id AND p.author_id <> $2) AS other_parts \
                FROM entries e WHERE e.space_id = $1 AND (e.visibility <> 'private' OR e.author_id = $2) \
+               AND ((e.updated_at >= $5 AND (e.author_id IS NULL OR e.author_id <> $2)) OR (e.visibility = 'sealed' \
+                 AND e.created_at >= $6 AND NOT EXISTS (SELECT 1 FROM entry_parts q WHERE q.entry_id = e.id AND q.author_id = $2))) \
                ORDER BY e.created_at DESC LIMIT $3) AS recent \
              UNION ALL SELECT * FROM (SELECT 'p', p.id, p.text, p.promiser_id, p.status, p.updated_at, p.due_at, p.created_at, 0, 0 \
                FROM promises p WHERE p.space_id = $1 AND p.status IN ('open', 'claimed', 'missed') \
+               AND (p.due_at >= $6 OR (p.due_at IS NULL AND p.created_at >= $6)) \
                ORDER BY CASE WHEN p.due_at IS NULL THEN 1 ELSE 0 END, p.due_at LIMIT $4) AS open_promises \
              UNION ALL SELECT 'm', 0, '', CAST(NULL AS BIGINT), '', 0, CAST(NULL AS BIGINT), 0, 0, 0 FROM memberships m WHERE m.space_id = $1 AND m.user_id = $2",
         )
@@ -76,6 +81,10 @@ impl DigestStore for SqlStore {
         .bind(user.get())
         .bind(entries.clamp(1, 200))
         .bind(promises.clamp(1, 200))
+        .bind(ms(since))
+        // Older loose ends live on the promises and notes pages; bounding the
+        // home page by time keeps its cost independent of the history.
+        .bind(ms(now - jiff::SignedDuration::from_hours(24 * 30)))
         .fetch_all(&self.pool)
         .await?;
         let mut digest = SpaceDigest::default();

@@ -1,6 +1,9 @@
 -- Keeping your word and showing up: promises, the weekly ritual,
 -- appreciations, the trust pulse, notifications and calendar feeds.
 
+-- The home page asks for what changed lately.
+CREATE INDEX entries_space_updated ON entries(space_id, updated_at);
+
 CREATE TABLE promises (
     id BIGINT PRIMARY KEY,
     space_id BIGINT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,

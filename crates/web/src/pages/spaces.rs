@@ -109,8 +109,8 @@ pub async fn home(State(state): State<AppState>, PageUser(who): PageUser, Path(s
     let now = Timestamp::now();
     // One round trip for the whole page body: the home page is the most
     // visited page, so it reads a digest, not the full lists.
-    let digest = with_who(state.store.space_digest(me, sid, 30, 12, now).await, &who)?;
     let week_ago = now - jiff::SignedDuration::from_hours(24 * 7);
+    let digest = with_who(state.store.space_digest(me, sid, 30, 12, week_ago, now).await, &who)?;
     let new_from_partner: Vec<_> = digest.entries.iter().filter(|e| !e.mine && e.updated_at > week_ago).collect();
     let waiting: Vec<_> = digest.entries.iter().filter(|e| e.waiting_for_me).collect();
     let promises = &digest.promises;
