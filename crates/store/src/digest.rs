@@ -72,7 +72,7 @@ impl DigestStore for SqlStore {
                  AND e.created_at >= $6 AND NOT EXISTS (SELECT 1 FROM entry_parts q WHERE q.entry_id = e.id AND q.author_id = $2))) \
                ORDER BY e.created_at DESC LIMIT $3) AS recent \
              UNION ALL SELECT * FROM (SELECT 'p', p.id, p.text, p.promiser_id, p.status, p.updated_at, p.due_at, p.created_at, 0, 0 \
-               FROM promises p WHERE p.space_id = $1 AND p.status IN ('open', 'claimed', 'missed') \
+               FROM promises p WHERE p.space_id = $1 AND p.status IN ('open', 'claimed') \
                AND (p.due_at >= $6 OR (p.due_at IS NULL AND p.created_at >= $6)) \
                ORDER BY CASE WHEN p.due_at IS NULL THEN 1 ELSE 0 END, p.due_at LIMIT $4) AS open_promises \
              UNION ALL SELECT 'm', 0, '', CAST(NULL AS BIGINT), '', 0, CAST(NULL AS BIGINT), 0, 0, 0 FROM memberships m WHERE m.space_id = $1 AND m.user_id = $2",

@@ -31,6 +31,9 @@ pub struct Promise {
     /// What to show: an open promise past its due time reads `missed`.
     pub status: PromiseStatus,
     pub renegotiations: u32,
+    /// Past due with nothing said yet: the two should talk and settle it.
+    /// (A miss already owned up to, or marked, no longer needs this.)
+    pub needs_settling: bool,
     /// The viewer made it.
     pub mine: bool,
     #[schema(value_type = String, format = DateTime)]
@@ -150,6 +153,7 @@ fn from_row(r: &AnyRow, viewer: Id, now: Timestamp) -> Result<Row_> {
             category: r.get("category"),
             due_at,
             status: effective_status(&state, now),
+            needs_settling: stored == PromiseStatus::Open && effective_status(&state, now) == PromiseStatus::Missed,
             renegotiations,
             mine: promiser == Some(viewer),
             created_at,

@@ -68,7 +68,7 @@ fn list_page(
     let open: Vec<_> =
         list.iter().filter(|p| matches!(p.status, PromiseStatus::Open | PromiseStatus::Claimed)).collect();
     let due_soon: Vec<_> = open.iter().filter(|p| p.due_at.is_some_and(|d| d <= soon)).collect();
-    let to_settle: Vec<_> = list.iter().filter(|p| p.status == PromiseStatus::Missed).collect();
+    let to_settle: Vec<_> = list.iter().filter(|p| p.needs_settling).collect();
     let history: Vec<_> = list.iter().filter(|p| p.status.is_settled()).collect();
     page(
         Frame::new("Promises", Some(who)).in_space(&sid, &space.name),
