@@ -27,6 +27,7 @@ fn has_bad_control_chars(s: &str) -> bool {
     s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
+/// `as_str`, `into_inner`, `Display` and `AsRef<str>` for a `struct X(String)`.
 macro_rules! text_newtype {
     ($name:ident) => {
         impl $name {
@@ -50,9 +51,10 @@ macro_rules! text_newtype {
     };
 }
 
-/// Checks a one-line text field: trimmed, between `min` and `max` characters.
-fn one_line(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let value = raw.trim();
+pub(crate) use text_newtype;
+
+/// The length rule every text field shares, counted in characters.
+fn check_len(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
     let chars = value.chars().count();
     if chars < min {
         return Err(FieldError::new(
@@ -63,10 +65,27 @@ fn one_line(field: &'static str, raw: &str, min: usize, max: usize) -> Result<St
     if chars > max {
         return Err(FieldError::new(field, format!("can be at most {max} characters (this is {chars})")));
     }
+    Ok(())
+}
+
+/// Checks a one-line text field: trimmed, between `min` and `max` characters.
+pub(crate) fn one_line(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    check_len(field, value, min, max)?;
     if has_control_chars(value) {
         return Err(FieldError::new(field, "cannot contain line breaks or control characters"));
     }
     Ok(value.to_string())
+}
+
+/// Trimmed multi-line text (newlines and tabs kept, `\r\n` normalised).
+pub(crate) fn multi_line(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim().replace("\r\n", "\n");
+    check_len(field, &value, min, max)?;
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, "contains invisible control characters"));
+    }
+    Ok(value)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

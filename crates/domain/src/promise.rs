@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::fields::{multi_line, one_line, text_newtype};
 use crate::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -341,85 +342,27 @@ pub fn commitment_check(open_this_week: u32, recent_keep_rate: Option<f64>, thre
 
 // ---------------------------------------------------------------- text fields
 
-fn check_len(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
-    let chars = value.chars().count();
-    if chars < min {
-        return Err(FieldError::new(
-            field,
-            if min == 1 { "cannot be empty".to_string() } else { format!("needs at least {min} characters") },
-        ));
-    }
-    if chars > max {
-        return Err(FieldError::new(field, format!("can be at most {max} characters (this is {chars})")));
-    }
-    Ok(())
-}
-
-/// Trimmed single-line text with a length range (shared with sibling modules).
-pub(crate) fn one_line_text(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let value = raw.trim();
-    check_len(field, value, min, max)?;
-    if value.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "cannot contain line breaks or control characters"));
-    }
-    Ok(value.to_string())
-}
-
-/// Trimmed multi-line text (newlines and tabs kept, `\r\n` normalised).
-pub(crate) fn multi_line_text(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let value = raw.trim().replace("\r\n", "\n");
-    check_len(field, &value, min, max)?;
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(FieldError::new(field, "contains invisible control characters"));
-    }
-    Ok(value)
-}
-
-macro_rules! text_type {
-    ($name:ident) => {
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-            pub fn into_inner(self) -> String {
-                self.0
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-    };
-}
-pub(crate) use text_type;
-
 /// What is promised, in one line: short enough to be concrete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromiseText(String);
-text_type!(PromiseText);
+text_newtype!(PromiseText);
 
 impl PromiseText {
     pub const MAX: usize = 280;
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        one_line_text("text", raw, 1, Self::MAX).map(PromiseText)
+        one_line("text", raw, 1, Self::MAX).map(PromiseText)
     }
 }
 
 /// An optional tag like "home" or "money".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromiseCategory(String);
-text_type!(PromiseCategory);
+text_newtype!(PromiseCategory);
 
 impl PromiseCategory {
     pub const MAX: usize = 40;
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        one_line_text("category", raw, 1, Self::MAX).map(PromiseCategory)
+        one_line("category", raw, 1, Self::MAX).map(PromiseCategory)
     }
     /// A blank form field means "no category".
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, FieldError> {
@@ -434,12 +377,12 @@ impl PromiseCategory {
 /// A note on a renegotiation or apology; may span lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note(String);
-text_type!(Note);
+text_newtype!(Note);
 
 impl Note {
     pub const MAX: usize = 1000;
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        multi_line_text("note", raw, 1, Self::MAX).map(Note)
+        multi_line("note", raw, 1, Self::MAX).map(Note)
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use crate::promise::{multi_line_text, text_type};
+use crate::fields::{multi_line, text_newtype};
 use crate::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -119,12 +119,12 @@ impl From<Rating> for u8 {
 /// An optional private note with a pulse; empty is fine.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PulseNote(String);
-text_type!(PulseNote);
+text_newtype!(PulseNote);
 
 impl PulseNote {
     pub const MAX: usize = 500;
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        multi_line_text("note", raw, 0, Self::MAX).map(PulseNote)
+        multi_line("note", raw, 0, Self::MAX).map(PulseNote)
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use crate::promise::{multi_line_text, text_type};
+use crate::fields::{multi_line, text_newtype};
 use crate::{FieldError, Id};
 
 /// "Every <weekday> at <time>, in <tz>".
@@ -278,12 +278,12 @@ impl From<HeardRating> for u8 {
 /// Text written during a ritual step (an appreciation, a boundary, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RitualText(String);
-text_type!(RitualText);
+text_newtype!(RitualText);
 
 impl RitualText {
     pub const MAX: usize = 1000;
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        multi_line_text("text", raw, 1, Self::MAX).map(RitualText)
+        multi_line("text", raw, 1, Self::MAX).map(RitualText)
     }
 }
 
