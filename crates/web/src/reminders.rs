@@ -18,26 +18,41 @@ pub const DUE_SOON: SignedDuration = SignedDuration::from_hours(24);
 pub const RITUAL_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 
 /// Sends an email to `user` if they asked for this kind by email.
-pub async fn email_if_wanted(state: &AppState, user: Id, kind: &str, subject: &str, text: &str) {
-    email(state.store.as_ref(), &state.config, user, kind, subject, text).await;
+pub async fn email_if_wanted(state: &AppState, user: Id, kind: &str, link: &str) {
+    email(state.store.as_ref(), &state.config, user, kind, link).await;
 }
 
-async fn email(store: &dyn Store, config: &WebConfig, user: Id, kind: &str, subject: &str, text: &str) {
+/// The words of each email. They are fixed on purpose: mail crosses relays
+/// and sits in inboxes that others may read, so it carries a nudge and a
+/// link, never what anyone wrote in troth.
+fn email_words(kind: &str) -> Option<(&'static str, &'static str)> {
+    match kind {
+        "due" => Some(("A promise is due soon", "One of your promises in troth is due soon.")),
+        "confirmed" => Some(("A promise of yours was confirmed", "Your partner confirmed that you kept a promise.")),
+        "ritual" => {
+            Some(("Time for your weekly ritual", "It's time for your weekly ritual. Either of you can start it."))
+        }
+        _ => None,
+    }
+}
+
+async fn email(store: &dyn Store, config: &WebConfig, user: Id, kind: &str, link: &str) {
     let Some(smtp) = &config.smtp else { return };
+    let Some((subject, line)) = email_words(kind) else { return };
     let Ok(settings) = store.settings(user).await else { return };
     let wanted = match kind {
         "due" => settings.notify_due_email,
         "confirmed" => settings.notify_confirmed_email,
-        "ritual" => settings.notify_ritual_email,
-        _ => false,
+        _ => settings.notify_ritual_email,
     };
     if !wanted {
         return;
     }
     let Ok(u) = store.user(user).await else { return };
-    let body = format!("{text}\n\nOpen troth to see it. (You can turn these emails off in your account.)\n");
+    let url = format!("{}{link}", config.public_url.trim_end_matches('/'));
+    let body = format!("{line}\n\n{url}\n\n(You can turn these emails off under Notifications in troth.)\n");
     if let Err(e) = crate::mail::send(smtp, &u.email, subject, &body).await {
-        // The address and the error, never the message text.
+        // The error only: never the address's mail or any text.
         tracing::warn!(error = %e, "reminder email not sent");
     }
 }
@@ -72,7 +87,7 @@ pub async fn tick(store: &Arc<dyn Store>, config: &WebConfig, now: Timestamp) ->
                             )
                             .await;
                     }
-                    email(store.as_ref(), config, m, "due", "A promise is due soon", &text).await;
+                    email(store.as_ref(), config, m, "due", &format!("/spaces/{}/promises/{}", p.space_id, p.id)).await;
                     sent += 1;
                 }
             }
@@ -95,7 +110,7 @@ pub async fn tick(store: &Arc<dyn Store>, config: &WebConfig, now: Timestamp) ->
                     if store.settings(m).await.map(|s| s.notify_ritual_app).unwrap_or(false) {
                         let _ = store.notify(m, Some(space), "ritual", text, &format!("/spaces/{space}/ritual")).await;
                     }
-                    email(store.as_ref(), config, m, "ritual", "Time for your weekly ritual", text).await;
+                    email(store.as_ref(), config, m, "ritual", &format!("/spaces/{space}/ritual")).await;
                     sent += 1;
                 }
             }

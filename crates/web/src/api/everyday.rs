@@ -222,14 +222,8 @@ pub async fn promise_action(
     tell_partner(state.store.as_ref(), &sp, me.id, kind, &text, &format!("/spaces/{space}/promises/{promise}")).await;
     if kind == "confirmed" {
         if let Some(partner) = sp.partner_of(me.id) {
-            crate::reminders::email_if_wanted(
-                state,
-                partner.user_id,
-                "confirmed",
-                "A promise of yours was confirmed",
-                &text,
-            )
-            .await;
+            let link = format!("/spaces/{space}/promises/{promise}");
+            crate::reminders::email_if_wanted(state, partner.user_id, "confirmed", &link).await;
         }
     }
     Ok(p)
