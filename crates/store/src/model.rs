@@ -180,4 +180,9 @@ pub struct Export {
 pub struct ExportedSpace {
     pub space: Space,
     pub entries: Vec<EntryView>,
+    pub promises: Vec<crate::Promise>,
+    pub appreciations: Vec<crate::Appreciation>,
+    /// The person's own pulses only (shared or not).
+    pub pulses: Vec<crate::Pulse>,
+    pub rituals: Vec<crate::Ritual>,
 }

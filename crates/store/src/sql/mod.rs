@@ -20,6 +20,7 @@ use troth_domain::{
 
 use crate::secret::new_id;
 use crate::*;
+use crate::{AppreciationStore, PromiseStore, PulseStore, RitualStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -1100,7 +1101,24 @@ impl Store for SqlStore {
             // than the person could read on screen.
             let entries =
                 self.entries(user, space.id, EntryFilter { limit: Some(100_000), ..Default::default() }).await?;
-            spaces.push(ExportedSpace { space, entries });
+            let now = Timestamp::now();
+            let mut promises = Vec::new();
+            for p in self
+                .promises(user, space.id, crate::PromiseFilter { limit: Some(1000), ..Default::default() }, now)
+                .await?
+            {
+                // With its history, as on the promise's own page.
+                promises.push(self.promise(user, space.id, p.id, now).await?);
+            }
+            let appreciations = self
+                .appreciations(user, space.id, crate::AppreciationFilter { limit: Some(1000), ..Default::default() })
+                .await?;
+            let pulses = self.my_pulses(user, space.id, Timestamp::UNIX_EPOCH).await?;
+            let mut rituals = Vec::new();
+            for r in self.rituals(user, space.id, 520).await? {
+                rituals.push(self.ritual(user, space.id, r.id).await?);
+            }
+            spaces.push(ExportedSpace { space, entries, promises, appreciations, pulses, rituals });
         }
         Ok(Export { format: "troth-export-1".to_string(), exported_at: Timestamp::now(), user: me, spaces })
     }

@@ -202,6 +202,11 @@ async fn pulse_and_appreciation_case(app: &TestApp) {
         b_trend["pulse"].as_array().unwrap().iter().all(|t| t["latest"].is_null()),
         "B's insights hold only B's own pulses"
     );
+    // Exports: each takes their own pulses, never the other's private ones.
+    let a_export = a.get("/api/v1/me/export").await.text().await.unwrap();
+    assert!(a_export.contains("rough week"), "the author's export has their pulse");
+    let b_export = b.get("/api/v1/me/export").await.text().await.unwrap();
+    assert!(!b_export.contains("rough week"));
     // Shared on purpose: now B sees it.
     assert_eq!(a.post_json(&format!("{pulses}/{pid}/share"), json!({"shared": true})).await.status(), StatusCode::OK);
     let shared: Value = b.get(&format!("{pulses}/partner")).await.json().await.unwrap();
@@ -230,6 +235,8 @@ async fn pulse_and_appreciation_case(app: &TestApp) {
     let a_favs: Vec<Value> = a.get(&format!("{thanks}?favourites=true")).await.json().await.unwrap();
     assert!(a_favs.is_empty(), "favourites are each member's own");
     assert_eq!(b.delete(&format!("{thanks}/{tid}")).await.status(), StatusCode::FORBIDDEN);
+    let export: Value = b.get("/api/v1/me/export").await.json().await.unwrap();
+    assert_eq!(export["spaces"][0]["appreciations"][0]["text"], "Thank you for the tea.");
     let too_long = a.post_json(&thanks, json!({"text": "t".repeat(281)})).await;
     assert_eq!(error_code(too_long).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 }
