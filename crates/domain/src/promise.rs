@@ -20,6 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::fields::{multi_line, one_line, text_newtype};
+use crate::reliability::{Outcome, OutcomeKind};
 use crate::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -245,6 +246,32 @@ pub fn effective_status(state: &PromiseState, now: Timestamp) -> PromiseStatus {
     }
 }
 
+/// What a promise adds to its promiser's reliability at `now`, if anything.
+/// `recorded_at` is when its outcome was recorded (the stored `settled_at`).
+///
+/// The store keeps this next to each promise and in the promiser's tally, and
+/// swaps one for the other whenever the promise changes. A miss dates from the
+/// due time, or from when it was owned up to if that came first; an open
+/// promise past due counts as missed from its due time until it is settled
+/// (confirming it later swaps the miss for a keep). Claimed promises wait
+/// for the partner and count nothing.
+pub fn counted_outcome(state: &PromiseState, recorded_at: Option<Timestamp>, now: Timestamp) -> Option<Outcome> {
+    let recorded = recorded_at.unwrap_or(now);
+    let (kind, at) = match state.status {
+        PromiseStatus::Kept => (OutcomeKind::Kept, recorded),
+        PromiseStatus::Released => (OutcomeKind::Released, recorded),
+        PromiseStatus::Missed => (OutcomeKind::Missed, state.due.map_or(recorded, |due| due.min(recorded))),
+        PromiseStatus::Open if is_past_due(state, now) => (OutcomeKind::Missed, state.due?),
+        PromiseStatus::Open | PromiseStatus::Claimed => return None,
+    };
+    Some(Outcome { at, kind })
+}
+
+/// Does this event record an outcome (and so a `settled_at` time)?
+pub fn records_outcome(event: PromiseEvent) -> bool {
+    matches!(event, PromiseEvent::Confirmed | PromiseEvent::Released | PromiseEvent::MarkedMissed)
+}
+
 /// Decide whether `role` may do `action` now, and what follows.
 pub fn apply(state: &PromiseState, role: Role, action: &Action, now: Timestamp) -> Result<Transition, PromiseError> {
     let status = effective_status(state, now);
@@ -419,6 +446,37 @@ mod tests {
         }
         assert!("renegotiated".parse::<PromiseStatus>().is_err());
         assert_eq!("apologised".parse::<PromiseEvent>().unwrap(), PromiseEvent::Apologised);
+    }
+
+    #[test]
+    fn what_a_promise_counts_for() {
+        let counted = |status, due: Option<&str>, recorded: Option<&str>, now: &str| {
+            counted_outcome(&state(status, due), recorded.map(ts), ts(now)).map(|o| (o.kind, o.at))
+        };
+        // Nothing while open and not yet due, or claimed (waiting for a nod), even past due.
+        assert_eq!(counted(PromiseStatus::Open, Some(DUE), None, BEFORE), None);
+        assert_eq!(counted(PromiseStatus::Open, None, None, AFTER), None);
+        assert_eq!(counted(PromiseStatus::Claimed, Some(DUE), None, AFTER), None);
+        // Open past due: a miss dated at the due time, not at "now".
+        assert_eq!(counted(PromiseStatus::Open, Some(DUE), None, AFTER), Some((OutcomeKind::Missed, ts(DUE))));
+        // Exactly at the due time it is not late yet.
+        assert_eq!(counted(PromiseStatus::Open, Some(DUE), None, DUE), None);
+        // Owned up to early: dated when said; after the due time: dated at the due time.
+        assert_eq!(
+            counted(PromiseStatus::Missed, Some(DUE), Some(BEFORE), AFTER),
+            Some((OutcomeKind::Missed, ts(BEFORE)))
+        );
+        assert_eq!(counted(PromiseStatus::Missed, Some(DUE), Some(AFTER), AFTER), Some((OutcomeKind::Missed, ts(DUE))));
+        assert_eq!(counted(PromiseStatus::Missed, None, Some(BEFORE), AFTER), Some((OutcomeKind::Missed, ts(BEFORE))));
+        // Kept and released date from when that was recorded.
+        assert_eq!(counted(PromiseStatus::Kept, Some(DUE), Some(AFTER), AFTER), Some((OutcomeKind::Kept, ts(AFTER))));
+        assert_eq!(
+            counted(PromiseStatus::Released, Some(DUE), Some(BEFORE), AFTER),
+            Some((OutcomeKind::Released, ts(BEFORE)))
+        );
+        // Only outcomes get a recorded time.
+        assert!(records_outcome(PromiseEvent::MarkedMissed) && records_outcome(PromiseEvent::Confirmed));
+        assert!(!records_outcome(PromiseEvent::Apologised) && !records_outcome(PromiseEvent::Renegotiated));
     }
 
     #[test]

@@ -198,20 +198,44 @@ fn monday_of(date: Date) -> Date {
 /// ending with the one containing `now`; newest last, `None` for empty weeks.
 /// Points after `now`'s week or before the range are ignored.
 pub fn weekly_series(points: &[(Timestamp, u8)], tz: &TimeZone, weeks: usize, now: Timestamp) -> Vec<Option<f64>> {
+    let slots = week_slots(points.iter().map(|p| p.0), tz, weeks, now);
+    weekly_averages(&slots, points.iter().map(|p| p.1), weeks)
+}
+
+/// For each time, its slot among the `weeks` weeks ending with `now`'s
+/// (0 = oldest), or `None` outside them. Work it out once per pulse and
+/// reuse it for all six kinds of trust: the time-zone arithmetic is the
+/// costly part.
+pub fn week_slots(
+    times: impl IntoIterator<Item = Timestamp>,
+    tz: &TimeZone,
+    weeks: usize,
+    now: Timestamp,
+) -> Vec<Option<usize>> {
     let this_monday = monday_of(now.to_zoned(tz.clone()).date());
+    times
+        .into_iter()
+        .map(|at| {
+            let monday = monday_of(at.to_zoned(tz.clone()).date());
+            // Civil dates have no DST: the difference is a whole number of days.
+            let days = monday.duration_until(this_monday).as_secs() / 86_400;
+            let back = usize::try_from(days / 7).ok().filter(|_| days >= 0)?;
+            (back < weeks).then(|| weeks - 1 - back)
+        })
+        .collect()
+}
+
+/// Averages `values` (one per slot entry, in the same order) per week slot.
+pub fn weekly_averages(
+    slots: &[Option<usize>],
+    values: impl IntoIterator<Item = u8>,
+    weeks: usize,
+) -> Vec<Option<f64>> {
     let mut sums = vec![(0.0f64, 0u32); weeks];
-    for &(at, value) in points {
-        let monday = monday_of(at.to_zoned(tz.clone()).date());
-        // Civil dates have no DST: the difference is a whole number of days.
-        let days = monday.duration_until(this_monday).as_secs() / 86_400;
-        if days < 0 {
-            continue;
-        }
-        let back = (days / 7) as usize;
-        if back < weeks {
-            let slot = &mut sums[weeks - 1 - back];
-            slot.0 += f64::from(value);
-            slot.1 += 1;
+    for (slot, value) in slots.iter().zip(values) {
+        if let Some(s) = slot.and_then(|i| sums.get_mut(i)) {
+            s.0 += f64::from(value);
+            s.1 += 1;
         }
     }
     sums.into_iter().map(|(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()

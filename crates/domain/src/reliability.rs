@@ -36,8 +36,10 @@
 //! `effect_k = 100 × Σ_k w·d·(v − 0.7) / (2 + Σ w·d)`, so the page can say
 //! "+12 from keeps, −11 from misses".
 //!
-//! Cost: one pass over the outcomes; the only allocations are the result's
-//! four-entry `contributions` and its `summary`.
+//! Cost: the score needs only a [`Tally`] (a count and a weight per kind),
+//! which the store keeps up to date as promises are settled, so reading it
+//! does not grow with the length of a history. The only allocations are the
+//! result's four-entry `contributions` and its `summary`.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -94,7 +96,7 @@ impl OutcomeKind {
         }
     }
 
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         match self {
             OutcomeKind::Kept => 0,
             OutcomeKind::RenegotiatedInTime => 1,
@@ -134,43 +136,109 @@ pub struct Reliability {
     pub summary: String,
 }
 
-/// How much an outcome at `at` still counts at `now`. Future outcomes (clock
-/// skew) count as fresh, never more.
-fn fade(at: Timestamp, now: Timestamp) -> f64 {
-    let age_days = now.duration_since(at).as_secs_f64().max(0.0) / 86_400.0;
-    (-age_days / HALF_LIFE_DAYS).exp2()
+/// The reference time for stored tallies: 2025-01-01T00:00:00Z, in ms.
+///
+/// The fade is exponential, so it factors exactly:
+/// `2^(−(now − t)/H) = 2^((t − E)/H) × 2^(−(now − E)/H)`. A tally keeps
+/// `Σ w·2^((t − E)/H)` per kind, which never changes as time passes; the
+/// score at any `now` multiplies by the second factor once. Adding or
+/// removing an outcome is one addition, so the store keeps a member's tally
+/// beside their promises and the insights page reads a handful of numbers
+/// however long the history. `f64` holds these sums for about 80 years past
+/// the epoch (2^(29 000 days / 30) ≈ 1e291) before they would need re-basing.
+pub const TALLY_EPOCH_MS: i64 = 1_735_689_600_000;
+const HALF_LIFE_SECS: f64 = HALF_LIFE_DAYS * 86_400.0;
+
+/// Half-lives from the epoch to `at` (negative before it).
+fn half_lives_since_epoch(at: Timestamp) -> f64 {
+    let epoch = Timestamp::from_millisecond(TALLY_EPOCH_MS).expect("the epoch is a valid time");
+    at.duration_since(epoch).as_secs_f64() / HALF_LIFE_SECS
 }
 
-pub fn reliability(outcomes: &[Outcome], now: Timestamp) -> Reliability {
-    let mut counts = [0usize; 4];
-    let mut weight = [0.0f64; 4]; // Σ w·d per kind
-    let mut lift = [0.0f64; 4]; // Σ w·d·(v − prior) per kind
-    for o in outcomes {
-        let (v, w) = o.kind.value_and_weight();
-        let i = o.kind.index();
-        counts[i] += 1;
-        let wd = w * fade(o.at, now);
-        weight[i] += wd;
-        lift[i] += wd * (v - PRIOR_VALUE);
+/// `w · 2^((t − E)/H)`: what one outcome adds to its kind's stored weight.
+pub fn epoch_weight(kind: OutcomeKind, at: Timestamp) -> f64 {
+    let (_, w) = kind.value_and_weight();
+    w * half_lives_since_epoch(at).exp2()
+}
+
+/// Counts and epoch-scaled weights per kind (see [`TALLY_EPOCH_MS`]): all a
+/// score needs, in a form that can be added to and taken from.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    /// In `OutcomeKind::ALL` order.
+    pub counts: [u64; 4],
+    /// `Σ w·2^((t − E)/H)` per kind, in `OutcomeKind::ALL` order.
+    pub weights: [f64; 4],
+}
+
+impl Tally {
+    pub fn of(outcomes: &[Outcome]) -> Tally {
+        let mut t = Tally::default();
+        for o in outcomes {
+            t.add(*o);
+        }
+        t
     }
-    let total = PRIOR_WEIGHT + weight.iter().sum::<f64>();
-    let exact = (100.0 * (PRIOR_VALUE + lift.iter().sum::<f64>() / total)).clamp(0.0, 100.0);
-    let score = exact.round() as u8;
-    let contributions: Vec<Contribution> = OutcomeKind::ALL
-        .iter()
-        .map(|&kind| {
+
+    pub fn add(&mut self, o: Outcome) {
+        self.add_stored(o.kind, 1, epoch_weight(o.kind, o.at));
+    }
+
+    /// Undo an earlier [`Tally::add`] of the same outcome.
+    pub fn remove(&mut self, o: Outcome) {
+        self.add_stored(o.kind, -1, -epoch_weight(o.kind, o.at));
+    }
+
+    /// Merge a stored row (or its negation). Rounding can leave a removed
+    /// weight a hair below zero; it is held at zero.
+    pub fn add_stored(&mut self, kind: OutcomeKind, count: i64, weight: f64) {
+        let i = kind.index();
+        self.counts[i] = self.counts[i].saturating_add_signed(count);
+        self.weights[i] = (self.weights[i] + weight).max(0.0);
+    }
+
+    /// The score at `now`.
+    pub fn reliability(&self, now: Timestamp) -> Reliability {
+        let to_now = (-half_lives_since_epoch(now)).exp2();
+        let mut weight = [0.0f64; 4]; // Σ w·d per kind
+        let mut lift = [0.0f64; 4]; // Σ w·d·(v − prior) per kind: v is fixed per kind
+        for kind in OutcomeKind::ALL {
             let i = kind.index();
-            Contribution {
-                kind,
-                count: counts[i],
-                weight_share: weight[i] / total,
-                effect_points: 100.0 * lift[i] / total,
-            }
-        })
-        .collect();
-    let events_counted = counts.iter().sum::<usize>() - counts[OutcomeKind::Released.index()];
-    let summary = summarise(score, &counts);
-    Reliability { score, exact, events_counted, contributions, summary }
+            let (v, _) = kind.value_and_weight();
+            weight[i] = self.weights[i] * to_now;
+            // `+ 0.0` turns the −0.0 of an empty kind into 0.0 for display.
+            lift[i] = weight[i] * (v - PRIOR_VALUE) + 0.0;
+        }
+        let total = PRIOR_WEIGHT + weight.iter().sum::<f64>();
+        let exact = (100.0 * (PRIOR_VALUE + lift.iter().sum::<f64>() / total)).clamp(0.0, 100.0);
+        let score = exact.round() as u8;
+        let counts = self.counts.map(|c| c as usize);
+        let contributions: Vec<Contribution> = OutcomeKind::ALL
+            .iter()
+            .map(|&kind| {
+                let i = kind.index();
+                Contribution {
+                    kind,
+                    count: counts[i],
+                    weight_share: weight[i] / total,
+                    effect_points: 100.0 * lift[i] / total,
+                }
+            })
+            .collect();
+        let events_counted = counts.iter().sum::<usize>() - counts[OutcomeKind::Released.index()];
+        let summary = summarise(score, &counts);
+        Reliability { score, exact, events_counted, contributions, summary }
+    }
+}
+
+/// The score from a list of outcomes. Outcomes stamped after `now` (clock
+/// skew) count as fresh, never more.
+pub fn reliability(outcomes: &[Outcome], now: Timestamp) -> Reliability {
+    let mut t = Tally::default();
+    for o in outcomes {
+        t.add(Outcome { at: o.at.min(now), kind: o.kind });
+    }
+    t.reliability(now)
 }
 
 fn summarise(score: u8, counts: &[usize; 4]) -> String {
@@ -352,6 +420,74 @@ mod tests {
             assert!(missed < reneg && reneg <= kept);
             assert!(kept - reneg <= 100.0 * 0.2 / 3.0 + 1e-9, "a renegotiation costs at most ~7 points");
         }
+    }
+
+    /// The formula as written in the module docs, fading each outcome
+    /// directly: the tally's factored form must agree with it.
+    fn direct(outcomes: &[Outcome], now: Timestamp) -> f64 {
+        let (mut num, mut den) = (PRIOR_WEIGHT * PRIOR_VALUE, PRIOR_WEIGHT);
+        for o in outcomes {
+            let (v, w) = o.kind.value_and_weight();
+            let age_days = now.duration_since(o.at).as_secs_f64().max(0.0) / 86_400.0;
+            let d = (-age_days / HALF_LIFE_DAYS).exp2();
+            num += w * v * d;
+            den += w * d;
+        }
+        100.0 * num / den
+    }
+
+    #[test]
+    fn the_factored_tally_matches_the_formula() {
+        for h in cases() {
+            let r = reliability(&h, now());
+            assert!((r.exact - direct(&h, now())).abs() < 1e-9, "{} vs {}", r.exact, direct(&h, now()));
+        }
+        // Far from the epoch on both sides, too.
+        for year in ["2019-06-01T00:00:00Z", "2060-06-01T00:00:00Z"] {
+            let later: Timestamp = year.parse().unwrap();
+            let shifted: Vec<_> = cases()
+                .take(200)
+                .flatten()
+                .map(|o| Outcome { at: later - now().duration_since(o.at), kind: o.kind })
+                .collect();
+            assert!((reliability(&shifted, later).exact - direct(&shifted, later)).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_tally_can_take_back_what_it_added() {
+        let mut g = Gen(42);
+        for h in cases().take(500) {
+            let mut t = Tally::default();
+            let extra: Vec<_> = g.history();
+            for o in h.iter().chain(&extra) {
+                t.add(*o);
+            }
+            for o in &extra {
+                t.remove(*o);
+            }
+            let back = t.reliability(now());
+            let fresh = Tally::of(&h).reliability(now());
+            assert_eq!(back.score, fresh.score);
+            assert!((back.exact - fresh.exact).abs() < 1e-9);
+            assert_eq!(back.events_counted, fresh.events_counted);
+            assert!(t.weights.iter().all(|w| *w >= 0.0));
+        }
+        // Removing more than was added stays at zero, never negative.
+        let mut t = Tally::default();
+        t.remove(at(OutcomeKind::Missed, 1.0));
+        assert_eq!(t.counts, [0; 4]);
+        assert_eq!(t.reliability(now()).score, 70);
+    }
+
+    #[test]
+    fn a_stored_tally_decays_by_itself() {
+        // The same tally read a month later: a fresh miss's pull halves.
+        let t = Tally::of(&[at(OutcomeKind::Missed, 0.0)]);
+        let later = now() + SignedDuration::from_hours(24 * 30);
+        assert_eq!(t.reliability(now()).score, 28);
+        let month = t.reliability(later);
+        assert!((month.contributions[3].weight_share - 1.5 / 3.5).abs() < 1e-12);
     }
 
     #[test]
