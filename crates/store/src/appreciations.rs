@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::secret::new_id;
 use crate::sql::{id, ms, opt_id, ts, SqlStore};
+use crate::weeks::Moment;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -107,6 +108,8 @@ impl AppreciationStore for SqlStore {
     ) -> Result<Appreciation> {
         self.require_member(user, space).await?;
         let aid = new_id();
+        let at = ts(ms(at.unwrap_or_else(Timestamp::now)));
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO appreciations (id, space_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -114,9 +117,11 @@ impl AppreciationStore for SqlStore {
         .bind(space.get())
         .bind(user.get())
         .bind(text.as_str())
-        .bind(ms(at.unwrap_or_else(Timestamp::now)))
-        .execute(&self.pool)
+        .bind(ms(at))
+        .execute(&mut *tx)
         .await?;
+        crate::weeks::bump(&mut tx, space, at, Moment::Appreciation, 1).await?;
+        tx.commit().await?;
         self.appreciation(user, space, aid).await
     }
 
@@ -184,7 +189,13 @@ impl AppreciationStore for SqlStore {
     async fn delete_appreciation(&self, user: Id, space: Id, appreciation: Id) -> Result<()> {
         let a = self.appreciation(user, space, appreciation).await?;
         authorize(Some(user), true, &facts(&a), Action::Delete)?;
-        sqlx::query("DELETE FROM appreciations WHERE id = $1").bind(appreciation.get()).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        let gone =
+            sqlx::query("DELETE FROM appreciations WHERE id = $1").bind(appreciation.get()).execute(&mut *tx).await?;
+        if gone.rows_affected() == 1 {
+            crate::weeks::bump(&mut tx, space, a.created_at, Moment::Appreciation, -1).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,5 +1,8 @@
-//! Counts for the insights page, each over a bounded window so the cost
-//! follows the window, not the length of a couple's history.
+//! Counts for the insights page, summed from the per-week counts kept in
+//! `space_weeks` (see `weeks`): one row back, a dozen small rows read,
+//! whatever the length of a couple's history.
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -7,9 +10,10 @@ use sqlx::Row;
 use troth_domain::Id;
 
 use crate::sql::{ms, SqlStore};
+use crate::weeks::{week_of, week_start};
 use crate::Result;
 
-/// Positive and negative moments in a space over a window.
+/// Positive and negative moments in a space over a span of weeks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MomentCounts {
     pub appreciations: u32,
@@ -23,42 +27,80 @@ pub struct MomentCounts {
 
 #[async_trait]
 pub trait InsightStore: Send + Sync {
-    async fn moment_counts(&self, user: Id, space: Id, since: Timestamp, now: Timestamp) -> Result<MomentCounts>;
+    /// Moments of the last `weeks` weeks (UTC weeks from Monday, this one
+    /// included), summed, and of the last `recent` of those weeks, in one
+    /// read. Promises that went past due in the span and are not counted in
+    /// a week yet (the reminders tick does that within a minute) count as
+    /// missed in the first sum.
+    async fn moment_counts(
+        &self,
+        user: Id,
+        space: Id,
+        weeks: u32,
+        recent: u32,
+        now: Timestamp,
+    ) -> Result<(MomentCounts, MomentCounts)>;
 }
+
+const COUNTS: [&str; 6] = ["appreciations", "kept", "rituals_finished", "missed", "concerns", "rituals_started"];
+
+/// Both spans' sums in one aggregate (without GROUP BY: always one row),
+/// with the membership check and the overdue promises not counted yet.
+static MOMENTS_SQL: LazyLock<String> = LazyLock::new(|| {
+    let sums: Vec<String> = COUNTS
+        .iter()
+        .map(|c| format!("CAST(SUM(w.{c}) AS BIGINT) AS all_{c}"))
+        .chain(
+            COUNTS
+                .iter()
+                .map(|c| format!("CAST(SUM(CASE WHEN w.week >= $6 THEN w.{c} ELSE 0 END) AS BIGINT) AS recent_{c}")),
+        )
+        .collect();
+    format!(
+        "SELECT (SELECT COUNT(*) FROM memberships m WHERE m.space_id = $1 AND m.user_id = $5) AS member, \
+         (SELECT COUNT(*) FROM promises p WHERE p.space_id = $1 AND p.status = 'open' \
+            AND p.counted_kind IS NULL AND p.due_at >= $3 AND p.due_at < $4) AS live, {} \
+         FROM space_weeks w WHERE w.space_id = $1 AND w.week >= $2",
+        sums.join(", ")
+    )
+});
 
 #[async_trait]
 impl InsightStore for SqlStore {
-    async fn moment_counts(&self, user: Id, space: Id, since: Timestamp, now: Timestamp) -> Result<MomentCounts> {
-        // One round trip: every count is an indexed range scan over the window.
-        let row = sqlx::query(
-            "SELECT \
-             (SELECT COUNT(*) FROM appreciations WHERE space_id = $1 AND created_at >= $2) AS appreciations, \
-             (SELECT COUNT(*) FROM promises WHERE space_id = $1 AND status = 'kept' AND settled_at >= $2) AS kept, \
-             (SELECT COUNT(*) FROM promises WHERE space_id = $1 AND due_at >= $2 AND due_at < $3 \
-                AND (status = 'missed' OR status = 'open')) AS missed, \
-             (SELECT COUNT(*) FROM rituals WHERE space_id = $1 AND started_at >= $2 AND finished_at IS NOT NULL) AS finished, \
-             (SELECT COUNT(*) FROM rituals WHERE space_id = $1 AND started_at >= $2) AS started, \
-             (SELECT COUNT(*) FROM ritual_answers a JOIN rituals r ON r.id = a.ritual_id \
-                WHERE r.space_id = $1 AND r.started_at >= $2 AND a.step = 'concerns') AS concerns, \
-             (SELECT COUNT(*) FROM memberships WHERE space_id = $1 AND user_id = $4) AS member",
-        )
-        .bind(space.get())
-        .bind(ms(since))
-        .bind(ms(now))
-        .bind(user.get())
-        .fetch_one(&self.pool)
-        .await?;
+    async fn moment_counts(
+        &self,
+        user: Id,
+        space: Id,
+        weeks: u32,
+        recent: u32,
+        now: Timestamp,
+    ) -> Result<(MomentCounts, MomentCounts)> {
+        let this_week = week_of(now);
+        let first = this_week - weeks.max(1) as i64 + 1;
+        let first_recent = this_week - recent.clamp(1, weeks.max(1)) as i64 + 1;
+        let row = sqlx::query(&MOMENTS_SQL)
+            .bind(space.get())
+            .bind(first)
+            .bind(ms(week_start(first)))
+            .bind(ms(now))
+            .bind(user.get())
+            .bind(first_recent)
+            .fetch_one(&self.pool)
+            .await?;
         if row.get::<i64, _>("member") == 0 {
             return Err(crate::StoreError::NotFound);
         }
-        let n = |c: &str| row.get::<i64, _>(c).max(0) as u32;
-        Ok(MomentCounts {
-            appreciations: n("appreciations"),
-            kept_promises: n("kept"),
-            finished_rituals: n("finished"),
-            missed_promises: n("missed"),
-            disappointments: n("concerns"),
-            rituals_started: n("started"),
-        })
+        let n = |c: &str| row.get::<Option<i64>, _>(c).unwrap_or(0).clamp(0, u32::MAX as i64) as u32;
+        let counts = |prefix: &str| MomentCounts {
+            appreciations: n(&format!("{prefix}appreciations")),
+            kept_promises: n(&format!("{prefix}kept")),
+            finished_rituals: n(&format!("{prefix}rituals_finished")),
+            missed_promises: n(&format!("{prefix}missed")),
+            disappointments: n(&format!("{prefix}concerns")),
+            rituals_started: n(&format!("{prefix}rituals_started")),
+        };
+        let mut all = counts("all_");
+        all.missed_promises = all.missed_promises.saturating_add(n("live"));
+        Ok((all, counts("recent_")))
     }
 }

@@ -18,6 +18,8 @@ mod pulses;
 mod rituals;
 pub mod secret;
 mod sql;
+mod tallies;
+mod weeks;
 
 use async_trait::async_trait;
 use jiff::Timestamp;

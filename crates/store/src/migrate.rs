@@ -14,12 +14,26 @@ struct Migration {
 const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("../migrations/sqlite/0001_init.sql") },
     Migration { version: 2, name: "everyday", sql: include_str!("../migrations/sqlite/0002_everyday.sql") },
+    Migration {
+        version: 3,
+        name: "insight_summaries",
+        sql: include_str!("../migrations/sqlite/0003_insight_summaries.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("../migrations/postgres/0001_init.sql") },
     Migration { version: 2, name: "everyday", sql: include_str!("../migrations/postgres/0002_everyday.sql") },
+    Migration {
+        version: 3,
+        name: "insight_summaries",
+        sql: include_str!("../migrations/postgres/0003_insight_summaries.sql"),
+    },
 ];
+
+/// Version 3 adds the reliability tallies and weekly counts; existing rows
+/// are counted into them in the same transaction.
+const SUMMARIES: i64 = 3;
 
 /// Applies what is missing; returns the versions applied now.
 pub async fn run(pool: &AnyPool, backend: Backend, now_ms: i64) -> Result<Vec<i64>, sqlx::Error> {
@@ -44,6 +58,11 @@ pub async fn run(pool: &AnyPool, backend: Backend, now_ms: i64) -> Result<Vec<i6
         for m in list.iter().filter(|m| !done.contains(&m.version)) {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+            if m.version == SUMMARIES {
+                let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or_default();
+                crate::tallies::rebuild(&mut tx, now).await?;
+                crate::weeks::rebuild(&mut tx, None).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)
                 .bind(m.name)

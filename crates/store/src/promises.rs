@@ -10,7 +10,7 @@ use troth_domain::promise::{
     self, effective_status, Note, PromiseCategory, PromiseError, PromiseEvent, PromiseState, PromiseStatus,
     PromiseText, Role,
 };
-use troth_domain::reliability::{Outcome, OutcomeKind};
+use troth_domain::reliability::{Outcome, OutcomeKind, Tally};
 use troth_domain::{authorize, Action, EntryFacts, Id, Visibility};
 use utoipa::ToSchema;
 
@@ -99,7 +99,7 @@ pub trait PromiseStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Promise>;
     async fn commitment_load(&self, user: Id, space: Id, now: Timestamp) -> Result<CommitmentLoad>;
-    /// A member's settled outcomes since a time, for the reliability score.
+    /// A member's outcomes since a time (the keep rate shown before promising more).
     async fn promise_outcomes(
         &self,
         viewer: Id,
@@ -108,6 +108,13 @@ pub trait PromiseStore: Send + Sync {
         since: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<Outcome>>;
+    /// Every member's reliability tally in a space (all history, kept up to
+    /// date as promises change), with overdue misses not folded in yet added.
+    /// Members without outcomes are absent.
+    async fn reliability_tallies(&self, viewer: Id, space: Id, now: Timestamp) -> Result<Vec<(Id, Tally)>>;
+    /// Counts up to `limit` open promises that went past due into their
+    /// promisers' tallies as misses; returns how many. Run by the reminders tick.
+    async fn fold_overdue_misses(&self, now: Timestamp, limit: i64) -> Result<usize>;
     /// Unsettled promises due between the two times, in every space, with
     /// both members (for reminders).
     async fn promises_due_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(Promise, Vec<Id>)>>;
@@ -293,7 +300,7 @@ impl PromiseStore for SqlStore {
             renegotiations: current.promise.renegotiations,
         };
         let t = promise::apply(&state, role, &action, now)?;
-        let settled = t.state.status.is_settled().then(|| ms(now));
+        let settled = promise::records_outcome(t.event).then(|| ms(now));
         let mut tx = self.pool.begin().await?;
         // Only if nobody changed it meanwhile (two devices, two partners):
         // the stored status and update time must still be what we decided on.
@@ -328,6 +335,16 @@ impl PromiseStore for SqlStore {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
+        // The promiser's reliability tally follows in the same transaction.
+        if let Some(promiser) = current.promise.promiser_id {
+            let recorded = settled.map(ts).or(current.promise.settled_at);
+            let outcome = promise::counted_outcome(&t.state, recorded, now);
+            crate::tallies::replace(&mut tx, space, promiser, promise, outcome).await?;
+            if t.event == PromiseEvent::Renegotiated {
+                let told = Outcome { kind: OutcomeKind::RenegotiatedInTime, at: ts(ms(now)) };
+                crate::tallies::bump(&mut tx, space, promiser, told, 1).await?;
+            }
+        }
         tx.commit().await?;
         self.promise(user, space, promise, now).await
     }
@@ -363,18 +380,18 @@ impl PromiseStore for SqlStore {
         since: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<Outcome>> {
-        // One round trip, index range scans bounded by `since` (settled
-        // ones, unsettled ones by due time, renegotiations), so the cost
-        // follows the window, not the length of the history. The last
-        // branch proves the viewer is a member.
+        // One round trip of index range scans bounded by `since`: what each
+        // promise counts for (see `tallies`), overdue ones not folded in
+        // yet, and renegotiations. The last branch proves membership.
         let rows = sqlx::query(
-            "SELECT p.status AS status, p.due_at AS due_at, p.settled_at AS at FROM promises p \
-               WHERE p.space_id = $1 AND p.promiser_id = $2 AND p.settled_at >= $3 \
-             UNION ALL SELECT p.status, p.due_at, NULL FROM promises p \
-               WHERE p.space_id = $1 AND p.promiser_id = $2 AND p.settled_at IS NULL AND p.due_at >= $3 AND p.due_at < $4 \
-             UNION ALL SELECT 'renegotiated', NULL, e.at FROM promise_events e JOIN promises p ON p.id = e.promise_id \
+            "SELECT p.counted_kind AS kind, p.counted_at AS at FROM promises p \
+               WHERE p.space_id = $1 AND p.promiser_id = $2 AND p.counted_at >= $3 \
+             UNION ALL SELECT 'missed', p.due_at FROM promises p \
+               WHERE p.space_id = $1 AND p.status = 'open' AND p.counted_kind IS NULL AND p.due_at >= $3 \
+               AND p.due_at < $4 AND p.promiser_id = $2 \
+             UNION ALL SELECT 'renegotiated_in_time', e.at FROM promise_events e JOIN promises p ON p.id = e.promise_id \
                WHERE e.kind = 'renegotiated' AND e.at >= $3 AND p.space_id = $1 AND p.promiser_id = $2 \
-             UNION ALL SELECT 'member', NULL, NULL FROM memberships m WHERE m.space_id = $1 AND m.user_id = $5",
+             UNION ALL SELECT 'member', CAST(NULL AS BIGINT) FROM memberships m WHERE m.space_id = $1 AND m.user_id = $5",
         )
         .bind(space.get())
         .bind(member.get())
@@ -386,29 +403,33 @@ impl PromiseStore for SqlStore {
         let mut member_seen = false;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let status: String = r.get("status");
-            let due = r.get::<Option<i64>, _>("due_at").map(ts);
-            let at = r.get::<Option<i64>, _>("at").map(ts);
-            let kind = match status.as_str() {
-                "member" => {
-                    member_seen = true;
-                    continue;
-                }
-                "renegotiated" => OutcomeKind::RenegotiatedInTime,
-                "kept" => OutcomeKind::Kept,
-                "released" => OutcomeKind::Released,
-                "missed" => OutcomeKind::Missed,
-                // Open past due reads as missed until settled; claimed is
-                // given the benefit of the doubt (not counted).
-                "open" if due.is_some_and(|d| d < now) => OutcomeKind::Missed,
-                _ => continue,
-            };
-            out.push(Outcome { at: at.or(due).unwrap_or(now), kind });
+            let kind: String = r.get("kind");
+            if kind == "member" {
+                member_seen = true;
+                continue;
+            }
+            if let (Some(kind), Some(at)) = (crate::tallies::kind_from_str(&kind), r.get::<Option<i64>, _>("at")) {
+                out.push(Outcome { at: ts(at), kind });
+            }
         }
         if !member_seen {
             return Err(StoreError::NotFound);
         }
         Ok(out)
+    }
+
+    async fn reliability_tallies(&self, viewer: Id, space: Id, now: Timestamp) -> Result<Vec<(Id, Tally)>> {
+        let mut conn = self.pool.acquire().await?;
+        let (member, tallies) = crate::tallies::read(&mut conn, viewer, space, now).await?;
+        if !member {
+            return Err(StoreError::NotFound);
+        }
+        Ok(tallies)
+    }
+
+    async fn fold_overdue_misses(&self, now: Timestamp, limit: i64) -> Result<usize> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(crate::tallies::fold_overdue(&mut conn, now, limit).await?)
     }
 
     async fn promises_due_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(Promise, Vec<Id>)>> {

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::secret::new_id;
 use crate::sql::{id, ms, ts, SqlStore};
+use crate::weeks::Moment;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -182,7 +183,8 @@ impl RitualStore for SqlStore {
         self.require_member(user, space).await?;
         // Both partners may press "start" at the same moment: the unique
         // (space, week) key lets exactly one insert win; both get that one.
-        sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let started = sqlx::query(
             "INSERT INTO rituals (id, space_id, week_key, started_by, started_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (space_id, week_key) DO NOTHING",
         )
@@ -191,8 +193,12 @@ impl RitualStore for SqlStore {
         .bind(week_key)
         .bind(user.get())
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if started.rows_affected() == 1 {
+            crate::weeks::bump(&mut tx, space, ts(ms(now)), Moment::RitualStarted, 1).await?;
+        }
+        tx.commit().await?;
         self.ritual_for_week(user, space, week_key).await?.ok_or(StoreError::NotFound)
     }
 
@@ -276,10 +282,13 @@ impl RitualStore for SqlStore {
             current.answers.iter().filter(|a| !(a.mine && a.step == input.step)).cloned().collect();
         let state = Self::step_states(&others).into_iter().find(|s| s.step == input.step).expect("every step");
         can_add(&members, &state, user).map_err(ritual_error)?;
-        sqlx::query(
+        // Insert, or else rewrite: knowing which keeps the week's count of
+        // concerns raised exact (a rewritten concern is still one concern).
+        let mut tx = self.pool.begin().await?;
+        let now = ms(Timestamp::now());
+        let inserted = sqlx::query(
             "INSERT INTO ritual_answers (ritual_id, user_id, step, body, proposal, rating, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ritual_id, user_id, step) DO UPDATE SET \
-             body = $4, proposal = $5, rating = $6, updated_at = $7",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ritual_id, user_id, step) DO NOTHING",
         )
         .bind(ritual.get())
         .bind(user.get())
@@ -287,9 +296,29 @@ impl RitualStore for SqlStore {
         .bind(input.body)
         .bind(input.proposal)
         .bind(input.rating.map(|r| r.get() as i64))
-        .bind(ms(Timestamp::now()))
-        .execute(&self.pool)
-        .await?;
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !inserted {
+            sqlx::query(
+                "UPDATE ritual_answers SET body = $4, proposal = $5, rating = $6, updated_at = $7 \
+                 WHERE ritual_id = $1 AND user_id = $2 AND step = $3",
+            )
+            .bind(ritual.get())
+            .bind(user.get())
+            .bind(input.step.as_str())
+            .bind(input.body)
+            .bind(input.proposal)
+            .bind(input.rating.map(|r| r.get() as i64))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        } else if input.step == AgendaStep::Concerns {
+            crate::weeks::bump(&mut tx, space, current.started_at, Moment::Concern, 1).await?;
+        }
+        tx.commit().await?;
         self.ritual(user, space, ritual).await
     }
 
@@ -301,11 +330,16 @@ impl RitualStore for SqlStore {
         if let Some(why) = current.finish_blocker {
             return Err(StoreError::Conflict { code: "not_ready", message: why });
         }
-        sqlx::query("UPDATE rituals SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL")
+        let mut tx = self.pool.begin().await?;
+        let finished = sqlx::query("UPDATE rituals SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL")
             .bind(ms(now))
             .bind(ritual.get())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if finished.rows_affected() == 1 {
+            crate::weeks::bump(&mut tx, space, current.started_at, Moment::RitualFinished, 1).await?;
+        }
+        tx.commit().await?;
         self.ritual(user, space, ritual).await
     }
 

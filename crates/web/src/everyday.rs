@@ -4,9 +4,9 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use troth_domain::pulse::{trend, weekly_series, Direction, TrustType};
+use troth_domain::pulse::{trend, week_slots, weekly_averages, Direction, TrustType};
 use troth_domain::ratio::{ratio, Moments, RatioReading};
-use troth_domain::reliability::{reliability, Reliability};
+use troth_domain::reliability::Reliability;
 use troth_domain::ritual::week_key;
 use troth_domain::{FieldError, Id};
 use troth_store::{Space, Store};
@@ -14,13 +14,10 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
-/// How far back the reliability score looks. With a 30-day half-life an
-/// outcome 180 days old weighs 1/64 of a fresh one, so older history barely
-/// moves the score; a fixed window keeps the page's cost about the same
-/// after two years as after two weeks.
-pub const INSIGHT_WINDOW_DAYS: i64 = 180;
-/// Weeks shown in trend charts.
+/// Weeks shown in trend charts (this one and the eleven before).
 pub const TREND_WEEKS: usize = 12;
+/// Weeks the ratio of warm to hard moments looks back (about three months).
+pub const RATIO_WEEKS: u32 = 13;
 
 /// A due time from a form: `YYYY-MM-DDTHH:MM` in the member's zone, or
 /// RFC 3339 with an offset (API clients).
@@ -96,8 +93,12 @@ pub struct PulseTrend {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Insights {
+    /// Each member's score over all their promises, recent ones weighing most.
     pub reliability: Vec<MemberReliability>,
+    /// Warm moments in the last 13 weeks (this one included): appreciations,
+    /// kept promises, finished rituals.
     pub positive: u32,
+    /// Hard moments in the same weeks: missed promises, concerns raised.
     pub negative: u32,
     pub ratio: Option<f64>,
     pub ratio_band: String,
@@ -135,14 +136,18 @@ pub async fn insights(
     space: &Space,
     now: Timestamp,
 ) -> Result<Insights, ApiError> {
-    let since = now - SignedDuration::from_hours(24 * INSIGHT_WINDOW_DAYS);
-    let mut rel = Vec::new();
-    for m in &space.members {
-        let outcomes = store.promise_outcomes(me, space.id, m.user_id, since, now).await?;
-        rel.push(reliability_view(m.user_id, &m.display_name, &reliability(&outcomes, now)));
-    }
-    let window_90 = now - SignedDuration::from_hours(24 * 90);
-    let counts = store.moment_counts(me, space.id, window_90, now).await?;
+    // Reliability reads each member's stored tally: a few numbers however
+    // long the history (see `troth_store::tallies`).
+    let tallies = store.reliability_tallies(me, space.id, now).await?;
+    let rel = space
+        .members
+        .iter()
+        .map(|m| {
+            let tally = tallies.iter().find(|(u, _)| *u == m.user_id).map(|(_, t)| *t).unwrap_or_default();
+            reliability_view(m.user_id, &m.display_name, &tally.reliability(now))
+        })
+        .collect();
+    let (counts, ritual_counts) = store.moment_counts(me, space.id, RATIO_WEEKS, TREND_WEEKS as u32, now).await?;
     let reading = ratio(&Moments {
         appreciations: counts.appreciations,
         kept_promises: counts.kept_promises,
@@ -152,14 +157,14 @@ pub async fn insights(
         disappointments: counts.disappointments,
     });
     let twelve_weeks = now - SignedDuration::from_hours(24 * 7 * TREND_WEEKS as i64);
-    let ritual_counts = store.moment_counts(me, space.id, twelve_weeks, now).await?;
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    let pulses = store.my_pulses(me, space.id, twelve_weeks).await?;
+    let pulses = store.my_pulse_ratings(me, space.id, twelve_weeks).await?;
+    let slots = week_slots(pulses.iter().map(|p| p.0), &zone, TREND_WEEKS, now);
     let pulse = TrustType::ALL
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let points: Vec<(Timestamp, u8)> = pulses.iter().map(|p| (p.created_at, p.ratings[i])).collect();
+            let points: Vec<(Timestamp, u8)> = pulses.iter().map(|(at, r)| (*at, r[i])).collect();
             let tr = trend(&points);
             PulseTrend {
                 trust_type: t.as_str().to_string(),
@@ -172,7 +177,7 @@ pub async fn insights(
                     Direction::NotEnough => "not_enough",
                 }
                 .to_string(),
-                weekly: weekly_series(&points, &zone, TREND_WEEKS, now),
+                weekly: weekly_averages(&slots, pulses.iter().map(|p| p.1[i]), TREND_WEEKS),
             }
         })
         .collect();

@@ -129,6 +129,17 @@ impl SqlStore {
         Ok(crate::migrate::run(&self.pool, self.backend, ms(Timestamp::now())).await?)
     }
 
+    /// Recomputes every reliability tally and weekly count from the rows, in
+    /// one transaction. Normal upkeep is incremental; this is for bulk loads
+    /// (the benchmark seeder) and for checking that upkeep.
+    pub async fn rebuild_insight_summaries(&self, now: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        crate::tallies::rebuild(&mut tx, now).await?;
+        crate::weeks::rebuild(&mut tx, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The newest schema version this build knows, and the one in the database.
     pub async fn schema_versions(&self) -> Result<(i64, i64)> {
         let row =
@@ -427,13 +438,21 @@ impl Store for SqlStore {
     }
 
     async fn delete_user(&self, user: Id) -> Result<()> {
-        for space in self.spaces_of(user).await? {
+        let spaces = self.spaces_of(user).await?;
+        for space in &spaces {
             self.leave_space(user, space.id).await?;
         }
-        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.get()).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.get()).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        // Their ritual answers went with them; recount the weeks of the
+        // spaces they shared (a bounded, rare rewrite).
+        for space in &spaces {
+            crate::weeks::rebuild(&mut tx, Some(space.id)).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

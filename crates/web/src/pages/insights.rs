@@ -55,7 +55,7 @@ pub async fn show(State(state): State<AppState>, PageUser(who): PageUser, Path(s
             }
         }
         section class="card" aria-labelledby="ratio-h" {
-            h2 id="ratio-h" { "Warm and hard moments (last 90 days)" }
+            h2 id="ratio-h" { "Warm and hard moments (last 13 weeks)" }
             (ratio_bar(data.positive, data.negative))
             p { (data.ratio_explanation) }
             p class="help" { "Warm: appreciations, kept promises, finished rituals. Hard: missed promises and concerns raised." }
@@ -92,7 +92,7 @@ pub async fn reliability_help(crate::auth::MaybeUser(who): crate::auth::MaybeUse
                     li { "Saying early that you cannot keep a promise, and setting new terms before it is due, counts 0.8: honesty costs little." }
                     li { "A missed promise weighs as much as three kept ones: a few broken promises undo many kept ones." }
                     li { "Being let off a promise counts neither way." }
-                    li { "Recent outcomes count most: an outcome a month old counts half, three months old an eighth." }
+                    li { "Recent outcomes count most: an outcome a month old counts half, three months old an eighth. Every promise since you began is in the score, but after a year one weighs less than a thousandth of a fresh one." }
                 }
                 p { "In one line: score = 100 × (2 × 0.7 + Σ weight × value × fade) ÷ (2 + Σ weight × fade)." }
                 p { "From a low score, one kept promise lifts more than one miss drops, so climbing back is always possible." }
