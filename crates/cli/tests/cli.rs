@@ -80,7 +80,7 @@ fn demo_export_backup_restore_round_trip() {
 
     let migrate = troth(d, &["migrate"], None);
     assert!(migrate.status.success());
-    assert!(text(&migrate).contains("schema at version 3"), "{}", text(&migrate));
+    assert!(text(&migrate).contains("schema at version 4"), "{}", text(&migrate));
 
     let reset = troth(d, &["user", "reset-password", "--email", &ana], Some("a brand new passphrase\n"));
     assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));

@@ -19,6 +19,7 @@ const SQLITE: &[Migration] = &[
         name: "insight_summaries",
         sql: include_str!("../migrations/sqlite/0003_insight_summaries.sql"),
     },
+    Migration { version: 4, name: "parted_spaces", sql: include_str!("../migrations/sqlite/0004_parted_spaces.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[Migration] = &[
         name: "insight_summaries",
         sql: include_str!("../migrations/postgres/0003_insight_summaries.sql"),
     },
+    Migration { version: 4, name: "parted_spaces", sql: include_str!("../migrations/postgres/0004_parted_spaces.sql") },
 ];
 
 /// Version 3 adds the reliability tallies and weekly counts; existing rows

@@ -180,6 +180,7 @@ impl PulseStore for SqlStore {
         self.require_member(user, space).await?;
         let row = sqlx::query(&format!(
             "SELECT {COLS} FROM pulses p WHERE p.space_id = $1 AND p.user_id <> $2 AND p.shared = 1 \
+             AND EXISTS (SELECT 1 FROM memberships m WHERE m.space_id = $1 AND m.user_id = p.user_id) \
              ORDER BY p.created_at DESC LIMIT 1"
         ))
         .bind(space.get())

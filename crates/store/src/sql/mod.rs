@@ -160,6 +160,23 @@ impl SqlStore {
         Ok(row.is_some())
     }
 
+    /// A space someone has left takes no new member: what the two wrote
+    /// there was shared with each other, not with a newcomer.
+    async fn refuse_if_parted(&self, space: Id) -> Result<()> {
+        let row = sqlx::query("SELECT parted_at FROM spaces WHERE id = $1")
+            .bind(space.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        if row.and_then(|r| r.get::<Option<i64>, _>("parted_at")).is_some() {
+            return Err(StoreError::conflict(
+                "space_closed",
+                "someone has left this space, so it keeps the history written there and takes no new member; \
+                 start a new space to invite someone new",
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) async fn require_member(&self, user: Id, space: Id) -> Result<()> {
         if self.is_member(user, space).await? {
             Ok(())
@@ -526,7 +543,7 @@ impl Store for SqlStore {
     async fn sessions_of(&self, user: Id) -> Result<Vec<SessionInfo>> {
         let rows = sqlx::query(
             "SELECT id, csrf_token, user_agent, created_at, last_seen_at FROM sessions \
-             WHERE user_id = $1 ORDER BY last_seen_at DESC",
+             WHERE user_id = $1 ORDER BY last_seen_at DESC LIMIT 200",
         )
         .bind(user.get())
         .fetch_all(&self.pool)
@@ -605,7 +622,7 @@ impl Store for SqlStore {
 
     async fn tokens_of(&self, user: Id) -> Result<Vec<TokenInfo>> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, last_used_at FROM access_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+            "SELECT id, name, created_at, last_used_at FROM access_tokens WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200",
         )
         .bind(user.get())
         .fetch_all(&self.pool)
@@ -799,10 +816,14 @@ impl Store for SqlStore {
             .bind(user.get())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE spaces SET member_count = member_count - 1 WHERE id = $1")
-            .bind(space.get())
-            .execute(&mut *tx)
-            .await?;
+        // From now on the space takes no new member (see migration 4).
+        sqlx::query(
+            "UPDATE spaces SET member_count = member_count - 1, parted_at = COALESCE(parted_at, $2) WHERE id = $1",
+        )
+        .bind(space.get())
+        .bind(ms(Timestamp::now()))
+        .execute(&mut *tx)
+        .await?;
         // Open invites made by the leaver could let a stranger in behind the
         // other member's back.
         sqlx::query("UPDATE invites SET revoked_at = $3 WHERE space_id = $1 AND created_by = $2 AND used_at IS NULL AND revoked_at IS NULL")
@@ -831,6 +852,7 @@ impl Store for SqlStore {
         if s.members.len() as i64 >= MAX_MEMBERS {
             return Err(StoreError::conflict("space_full", "this space already has two members"));
         }
+        self.refuse_if_parted(space).await?;
         let iid = new_id();
         sqlx::query(
             "INSERT INTO invites (id, space_id, code_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -956,12 +978,16 @@ impl Store for SqlStore {
         if already.is_some() {
             return Err(StoreError::conflict("already_member", "you are already in this space"));
         }
-        let room = sqlx::query("UPDATE spaces SET member_count = member_count + 1 WHERE id = $1 AND member_count < $2")
-            .bind(space.get())
-            .bind(MAX_MEMBERS)
-            .execute(&mut *tx)
-            .await?;
+        let room = sqlx::query(
+            "UPDATE spaces SET member_count = member_count + 1 WHERE id = $1 AND member_count < $2 AND parted_at IS NULL",
+        )
+        .bind(space.get())
+        .bind(MAX_MEMBERS)
+        .execute(&mut *tx)
+        .await?;
         if room.rows_affected() == 0 {
+            tx.rollback().await?;
+            self.refuse_if_parted(space).await?;
             return Err(StoreError::conflict("space_full", "this space already has two members"));
         }
         sqlx::query("INSERT INTO memberships (space_id, user_id, joined_at) VALUES ($1, $2, $3)")
@@ -1030,6 +1056,11 @@ impl Store for SqlStore {
 
     async fn update_entry(&self, user: Id, space: Id, entry: Id, patch: EntryPatch) -> Result<EntryView> {
         let (row, _parts, _grant) = self.visible_entry(user, space, entry, Action::Update).await?;
+        // Writing one's part of a sealed exchange lets the partner update
+        // that part, never the author's title.
+        if patch.title.is_some() && row.author_id != Some(user) {
+            return Err(StoreError::Forbidden);
+        }
         let now = ms(Timestamp::now());
         let mut tx = self.pool.begin().await?;
         if let Some(title) = &patch.title {
