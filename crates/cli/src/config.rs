@@ -143,13 +143,28 @@ pub fn load(o: &Overrides, s: &ServeOverrides) -> Result<Effective, String> {
 /// The URL with any password replaced, for printing.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    match rest.split_once('@') {
+    let rest = match rest.split_once('@') {
         Some((creds, host)) => match creds.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => rest.to_string(),
         },
-        None => url.to_string(),
-    }
+        None => rest.to_string(),
+    };
+    // `?password=…` (or sslpassword) works for PostgreSQL too.
+    let rest = match rest.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => rest,
+    };
+    format!("{scheme}://{rest}")
 }
 
 /// Creates the folder of a SQLite file so the first start just works.
@@ -176,6 +191,10 @@ mod tests {
         assert_eq!(redact_url("postgres://troth:s3cret@db:5432/troth"), "postgres://troth:***@db:5432/troth");
         assert_eq!(redact_url("postgres://troth@db/troth"), "postgres://troth@db/troth");
         assert_eq!(redact_url(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
+        assert_eq!(
+            redact_url("postgres://troth@db/troth?password=s3cret&sslmode=disable"),
+            "postgres://troth@db/troth?password=***&sslmode=disable"
+        );
     }
 
     #[test]

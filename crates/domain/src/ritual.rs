@@ -66,14 +66,9 @@ impl WeeklySlot {
     pub fn parse(weekday: &str, time: &str, tz: &str) -> Result<Self, FieldError> {
         let weekday = parse_weekday(weekday).ok_or_else(|| FieldError::new("weekday", "pick a day of the week"))?;
         let time = parse_hhmm(time).ok_or_else(|| FieldError::new("time", "use a time like 19:30"))?;
-        let tz = tz.trim();
-        if tz.is_empty() || TimeZone::get(tz).is_err() {
-            return Err(FieldError::new(
-                "time_zone",
-                format!("unknown time zone \"{tz}\" (use a name like Europe/Paris)"),
-            ));
-        }
-        Ok(WeeklySlot { weekday, time, tz: tz.to_string() })
+        // The same rule (and length limit) as a person's own time zone.
+        let tz = crate::TimeZoneName::parse(tz)?;
+        Ok(WeeklySlot { weekday, time, tz: tz.as_str().to_string() })
     }
 
     pub fn time_zone(&self) -> TimeZone {
@@ -407,6 +402,10 @@ mod tests {
             assert_eq!(WeeklySlot::parse("monday", bad, "UTC").unwrap_err().field, "time", "{bad}");
         }
         assert_eq!(WeeklySlot::parse("monday", "10:00", "Mars/Olympus").unwrap_err().field, "time_zone");
+        // A huge zone name is refused without being echoed back in full.
+        let long = WeeklySlot::parse("monday", "10:00", &"Europe/".repeat(5_000)).unwrap_err();
+        assert_eq!(long.field, "time_zone");
+        assert!(long.message.len() < 200, "{}", long.message.len());
         assert_eq!(weekday_str(s.weekday), "sunday");
     }
 

@@ -38,10 +38,14 @@ pub async fn register(state: &AppState, r: Registration) -> Result<User, ApiErro
 
 /// Checks email and password with per-account and per-address backoff.
 pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: &str) -> Result<User, ApiError> {
-    let email_key = format!("acct:{}", email.trim().to_lowercase());
+    // Only a well-formed address (at most 254 bytes) gets an account key:
+    // the key is stored, so arbitrary input must not become one. Malformed
+    // attempts still count against the address they come from.
+    let parsed = Email::parse(email).ok();
+    let email_key = parsed.as_ref().map(|e| format!("acct:{}", e.as_str()));
     let ip_key = format!("ip:{ip}");
     let now = Timestamp::now();
-    for key in [&email_key, &ip_key] {
+    for key in email_key.iter().chain([&ip_key]) {
         if let Some(until) = state.store.throttle_locked_until(key).await? {
             let secs = (until.as_second() - now.as_second()).max(1) as u64;
             let mut e = ApiError::new(
@@ -55,7 +59,6 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: &st
     }
     let wrong =
         || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "that email and password do not match");
-    let parsed = Email::parse(email).ok();
     let creds = match &parsed {
         Some(e) => state.store.credentials_by_email(e).await?,
         None => None,
@@ -69,11 +72,15 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: &st
             if let Some(new_hash) = rehash {
                 state.store.set_password_hash(c.user_id, &new_hash).await?;
             }
-            state.store.throttle_clear(&email_key).await?;
+            if let Some(key) = &email_key {
+                state.store.throttle_clear(key).await?;
+            }
             Ok(state.store.user(c.user_id).await?)
         }
         _ => {
-            state.store.throttle_failure(&email_key, FREE_FAILURES, now).await?;
+            if let Some(key) = &email_key {
+                state.store.throttle_failure(key, FREE_FAILURES, now).await?;
+            }
             state.store.throttle_failure(&ip_key, FREE_FAILURES_PER_IP, now).await?;
             Err(wrong())
         }

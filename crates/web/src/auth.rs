@@ -198,14 +198,21 @@ pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
     session_cookie(state, "", 0)
 }
 
-/// The client's address for throttling: the socket peer, or the first
-/// `X-Forwarded-For` hop when configured to trust a proxy.
+/// The client's address for throttling: the socket peer, or, behind a
+/// trusted proxy, the last `X-Forwarded-For` hop, which that proxy appended.
+/// Earlier hops come from the client and could be anything (a fresh one per
+/// attempt would dodge the throttle); the hop must parse as an IP address.
 pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
     if state.config.trust_proxy {
-        if let Some(first) =
-            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_string();
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = last {
+            return ip.to_string();
         }
     }
     peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())

@@ -25,17 +25,20 @@ pub enum MailError {
     Io(#[from] std::io::Error),
     #[error("mail relay timed out")]
     Timeout,
-    #[error("mail relay refused: {0}")]
+    /// The relay's reply code only: its text often repeats the address,
+    /// and these errors end up in the log.
+    #[error("mail relay refused ({0})")]
     Refused(String),
-    #[error("address not allowed: {0}")]
-    BadAddress(String),
+    /// The address itself stays out of the message for the same reason.
+    #[error("address not allowed")]
+    BadAddress,
 }
 
 const STEP: Duration = Duration::from_secs(10);
 
 fn clean_address(a: &str) -> Result<&str, MailError> {
     if a.is_empty() || a.len() > 254 || a.chars().any(|c| c.is_control() || c == '<' || c == '>' || c.is_whitespace()) {
-        return Err(MailError::BadAddress(a.to_string()));
+        return Err(MailError::BadAddress);
     }
     Ok(a)
 }
@@ -72,7 +75,13 @@ pub async fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Resu
         timeout(STEP, TcpStream::connect((cfg.host.as_str(), cfg.port))).await.map_err(|_| MailError::Timeout)??;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
-    let expect = |got: (u16, String), want: u16| if got.0 == want { Ok(()) } else { Err(MailError::Refused(got.1)) };
+    let expect = |got: (u16, String), want: u16| {
+        if got.0 == want {
+            Ok(())
+        } else {
+            Err(MailError::Refused(format!("code {}", got.0)))
+        }
+    };
     expect(reply(&mut reader).await?, 220)?;
     let mut say = async |line: String, want: u16, reader: &mut BufReader<_>| -> Result<(), MailError> {
         timeout(STEP, write.write_all(line.as_bytes())).await.map_err(|_| MailError::Timeout)??;

@@ -156,12 +156,38 @@ pub fn url_encode(s: &str) -> String {
 
 /// Only local paths are followed after login, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
+    // Visible ASCII only: browsers drop tabs and newlines from a Location,
+    // so "/\t/evil.example" would become "//evil.example", and a control
+    // character cannot go into a header at all.
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.len() < 512
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/spaces".to_string(),
     }
 }
 
 pub fn see_other(to: &str) -> Response {
     axum::response::Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/join/abc?x=1")), "/join/abc?x=1");
+        for bad in ["//evil.example", "/\t/evil.example", "/\n/x", "/a b", "https://evil.example", "/\\evil", "/é"] {
+            assert_eq!(safe_next(Some(bad)), "/spaces", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(600)))), "/spaces");
+        assert_eq!(safe_next(None), "/spaces");
+    }
 }
