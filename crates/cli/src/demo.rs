@@ -229,7 +229,7 @@ async fn everyday(store: &SqlStore, ana: &User, bo: &User, space: Id, now: Times
     // Most weeks, not all: skipped weeks are simply skipped.
     for weeks_ago in [15i64, 14, 12, 11, 10, 8, 7, 5, 4, 3, 1] {
         let at = day(weeks_ago * 7);
-        let r = store.start_ritual(ana.id, space, &week_key(at, &zone), at).await.map_err(e)?;
+        let (r, _) = store.start_ritual(ana.id, space, &week_key(at, &zone), at).await.map_err(e)?;
         for (who, thanks, heard) in [
             (ana, "You made time for me on a busy week.", 8),
             (bo, "You noticed I was tired and cooked.", 7 + (weeks_ago % 3)),

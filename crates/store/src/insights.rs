@@ -42,6 +42,7 @@ pub trait InsightStore: Send + Sync {
     ) -> Result<(MomentCounts, MomentCounts)>;
 }
 
+/// In `MomentCounts` field order; the reader takes the columns by position.
 const COUNTS: [&str; 6] = ["appreciations", "kept", "rituals_finished", "missed", "concerns", "rituals_started"];
 
 /// Both spans' sums in one aggregate (without GROUP BY: always one row),
@@ -90,17 +91,18 @@ impl InsightStore for SqlStore {
         if row.get::<i64, _>("member") == 0 {
             return Err(crate::StoreError::NotFound);
         }
-        let n = |c: &str| row.get::<Option<i64>, _>(c).unwrap_or(0).clamp(0, u32::MAX as i64) as u32;
-        let counts = |prefix: &str| MomentCounts {
-            appreciations: n(&format!("{prefix}appreciations")),
-            kept_promises: n(&format!("{prefix}kept")),
-            finished_rituals: n(&format!("{prefix}rituals_finished")),
-            missed_promises: n(&format!("{prefix}missed")),
-            disappointments: n(&format!("{prefix}concerns")),
-            rituals_started: n(&format!("{prefix}rituals_started")),
+        // Columns by position: member, live, then COUNTS for all weeks, then for the recent ones.
+        let n = |i: usize| row.get::<Option<i64>, _>(i).unwrap_or(0).clamp(0, u32::MAX as i64) as u32;
+        let counts = |first: usize| MomentCounts {
+            appreciations: n(first),
+            kept_promises: n(first + 1),
+            finished_rituals: n(first + 2),
+            missed_promises: n(first + 3),
+            disappointments: n(first + 4),
+            rituals_started: n(first + 5),
         };
-        let mut all = counts("all_");
-        all.missed_promises = all.missed_promises.saturating_add(n("live"));
-        Ok((all, counts("recent_")))
+        let mut all = counts(2);
+        all.missed_promises = all.missed_promises.saturating_add(n(1));
+        Ok((all, counts(2 + COUNTS.len())))
     }
 }

@@ -342,7 +342,7 @@ impl PromiseStore for SqlStore {
             crate::tallies::replace(&mut tx, space, promiser, promise, outcome).await?;
             if t.event == PromiseEvent::Renegotiated {
                 let told = Outcome { kind: OutcomeKind::RenegotiatedInTime, at: ts(ms(now)) };
-                crate::tallies::bump(&mut tx, space, promiser, told, 1).await?;
+                crate::tallies::count(&mut tx, space, promiser, told, 1).await?;
             }
         }
         tx.commit().await?;

@@ -64,8 +64,9 @@ pub struct RitualInput<'a> {
 pub trait RitualStore: Send + Sync {
     async fn ritual_slot(&self, user: Id, space: Id, now: Timestamp) -> Result<Option<RitualSlot>>;
     async fn set_ritual_slot(&self, user: Id, space: Id, slot: &WeeklySlot, now: Timestamp) -> Result<RitualSlot>;
-    /// Starts this week's ritual, or returns it if either partner already did.
-    async fn start_ritual(&self, user: Id, space: Id, week_key: &str, now: Timestamp) -> Result<Ritual>;
+    /// Starts this week's ritual, or returns it if either partner already
+    /// did; `true` when this call started it (exactly one of two racing calls).
+    async fn start_ritual(&self, user: Id, space: Id, week_key: &str, now: Timestamp) -> Result<(Ritual, bool)>;
     async fn ritual(&self, user: Id, space: Id, ritual: Id) -> Result<Ritual>;
     async fn ritual_for_week(&self, user: Id, space: Id, week_key: &str) -> Result<Option<Ritual>>;
     /// Newest first, without answers.
@@ -179,7 +180,7 @@ impl RitualStore for SqlStore {
         Ok(slot_view(slot, now))
     }
 
-    async fn start_ritual(&self, user: Id, space: Id, week_key: &str, now: Timestamp) -> Result<Ritual> {
+    async fn start_ritual(&self, user: Id, space: Id, week_key: &str, now: Timestamp) -> Result<(Ritual, bool)> {
         self.require_member(user, space).await?;
         // Both partners may press "start" at the same moment: the unique
         // (space, week) key lets exactly one insert win; both get that one.
@@ -195,11 +196,13 @@ impl RitualStore for SqlStore {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
-        if started.rows_affected() == 1 {
+        let created = started.rows_affected() == 1;
+        if created {
             crate::weeks::bump(&mut tx, space, ts(ms(now)), Moment::RitualStarted, 1).await?;
         }
         tx.commit().await?;
-        self.ritual_for_week(user, space, week_key).await?.ok_or(StoreError::NotFound)
+        let ritual = self.ritual_for_week(user, space, week_key).await?.ok_or(StoreError::NotFound)?;
+        Ok((ritual, created))
     }
 
     async fn ritual(&self, user: Id, space: Id, ritual: Id) -> Result<Ritual> {
@@ -344,17 +347,27 @@ impl RitualStore for SqlStore {
     }
 
     async fn all_ritual_slots(&self) -> Result<Vec<(Id, WeeklySlot, Vec<Id>)>> {
-        let rows = sqlx::query("SELECT space_id, weekday, time_of_day, time_zone FROM ritual_slots LIMIT 100000")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out = Vec::new();
+        // One query for every slot and its members (the reminders tick runs
+        // this each minute): rows come grouped by space, members in join order.
+        let rows = sqlx::query(
+            "SELECT s.space_id, s.weekday, s.time_of_day, s.time_zone, m.user_id FROM ritual_slots s \
+             JOIN memberships m ON m.space_id = s.space_id ORDER BY s.space_id, m.joined_at LIMIT 200000",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<(Id, WeeklySlot, Vec<Id>)> = Vec::new();
         for r in &rows {
             let space = id(r, "space_id");
-            let day = weekday_str_from_index(r.get("weekday"));
-            if let Ok(slot) =
-                WeeklySlot::parse(day, &r.get::<String, _>("time_of_day"), &r.get::<String, _>("time_zone"))
-            {
-                out.push((space, slot, self.members_of(space).await?));
+            let member = id(r, "user_id");
+            match out.last_mut() {
+                Some((last, _, members)) if *last == space => members.push(member),
+                _ => {
+                    let day = weekday_str_from_index(r.get("weekday"));
+                    let (time, tz) = (r.get::<String, _>("time_of_day"), r.get::<String, _>("time_zone"));
+                    if let Ok(slot) = WeeklySlot::parse(day, &time, &tz) {
+                        out.push((space, slot, vec![member]));
+                    }
+                }
             }
         }
         Ok(out)

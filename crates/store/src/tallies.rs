@@ -27,8 +27,9 @@ pub(crate) fn kind_from_str(s: &str) -> Option<OutcomeKind> {
     OutcomeKind::ALL.into_iter().find(|k| k.as_str() == s)
 }
 
-/// Adds `sign` (+1 or −1) times one outcome to a member's tally.
-pub(crate) async fn bump(
+/// Adds `sign` (+1 or −1) times one outcome to a member's tally and, for
+/// kept and missed promises, to the space's count for that week.
+pub(crate) async fn count(
     conn: &mut AnyConnection,
     space: Id,
     user: Id,
@@ -45,19 +46,14 @@ pub(crate) async fn bump(
     .bind(outcome.kind.as_str())
     .bind(sign)
     .bind(sign as f64 * epoch_weight(outcome.kind, outcome.at))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-/// Kept and missed promises also count in their week's moments.
-async fn count_week(conn: &mut AnyConnection, space: Id, o: Outcome, sign: i64) -> Result<(), sqlx::Error> {
-    let what = match o.kind {
+    let moment = match outcome.kind {
         OutcomeKind::Kept => Moment::Kept,
         OutcomeKind::Missed => Moment::Missed,
-        _ => return Ok(()),
+        OutcomeKind::RenegotiatedInTime | OutcomeKind::Released => return Ok(()),
     };
-    crate::weeks::bump(conn, space, o.at, what, sign).await
+    crate::weeks::bump(conn, space, outcome.at, moment, sign).await
 }
 
 /// What a promise adds to the tally now, as stored on it.
@@ -90,13 +86,11 @@ pub(crate) async fn replace(
         return Ok(());
     }
     if let Some(o) = old {
-        bump(conn, space, promiser, o, -1).await?;
-        count_week(conn, space, o, -1).await?;
+        count(conn, space, promiser, o, -1).await?;
     }
     if let Some(o) = new {
         let o = Outcome { at: ts(ms(o.at)), kind: o.kind };
-        bump(conn, space, promiser, o, 1).await?;
-        count_week(conn, space, o, 1).await?;
+        count(conn, space, promiser, o, 1).await?;
     }
     sqlx::query("UPDATE promises SET counted_kind = $1, counted_at = $2 WHERE id = $3")
         .bind(new.map(|o| o.kind.as_str()))
@@ -134,8 +128,7 @@ pub(crate) async fn fold_overdue(conn: &mut AnyConnection, now: Timestamp, limit
         if let (1, Some(promiser)) = (claimed.rows_affected(), r.get::<Option<i64>, _>("promiser_id")) {
             let miss = Outcome { kind: OutcomeKind::Missed, at: ts(r.get("due_at")) };
             let space = Id::from_db(r.get("space_id"));
-            bump(&mut tx, space, Id::from_db(promiser), miss, 1).await?;
-            count_week(&mut tx, space, miss, 1).await?;
+            count(&mut tx, space, Id::from_db(promiser), miss, 1).await?;
             folded += 1;
         }
         tx.commit().await?;
@@ -222,6 +215,10 @@ pub(crate) async fn read(
     let mut out: Vec<(Id, Tally)> = Vec::new();
     for r in &rows {
         let kind: String = r.get("kind");
+        if kind == "member" {
+            member = true;
+            continue;
+        }
         let Some(user) = r.get::<Option<i64>, _>("user_id").map(Id::from_db) else { continue };
         let slot = match out.iter().position(|(u, _)| *u == user) {
             Some(i) => i,
@@ -231,22 +228,13 @@ pub(crate) async fn read(
             }
         };
         let tally = &mut out[slot].1;
-        match kind.as_str() {
-            "member" => member = true,
-            "live" => {
-                if let Some(due) = r.get::<Option<i64>, _>("due_at") {
-                    tally.add(Outcome { kind: OutcomeKind::Missed, at: ts(due) });
-                }
+        if kind == "live" {
+            if let Some(due) = r.get::<Option<i64>, _>("due_at") {
+                tally.add(Outcome { kind: OutcomeKind::Missed, at: ts(due) });
             }
-            other => {
-                if let Some(k) = kind_from_str(other) {
-                    tally.add_stored(
-                        k,
-                        r.get::<Option<i64>, _>("n").unwrap_or(0),
-                        r.get::<Option<f64>, _>("weight").unwrap_or(0.0),
-                    );
-                }
-            }
+        } else if let Some(k) = kind_from_str(&kind) {
+            let n = r.get::<Option<i64>, _>("n").unwrap_or(0);
+            tally.add_stored(k, n, r.get::<Option<f64>, _>("weight").unwrap_or(0.0));
         }
     }
     Ok((member, out))

@@ -39,15 +39,31 @@ pub(crate) enum Moment {
 }
 
 impl Moment {
-    /// A fixed column name (never user input: safe to place in SQL).
-    fn column(self) -> &'static str {
+    /// The upsert that adds `$3` to this moment's count in a week. Written
+    /// out per column (fixed names, never user input) so a write formats
+    /// no SQL.
+    fn upsert(self) -> &'static str {
+        macro_rules! upsert {
+            ($col:literal) => {
+                concat!(
+                    "INSERT INTO space_weeks (space_id, week, ",
+                    $col,
+                    ") VALUES ($1, $2, $3) ON CONFLICT (space_id, week) DO UPDATE SET ",
+                    $col,
+                    " = space_weeks.",
+                    $col,
+                    " + excluded.",
+                    $col
+                )
+            };
+        }
         match self {
-            Moment::Appreciation => "appreciations",
-            Moment::Kept => "kept",
-            Moment::Missed => "missed",
-            Moment::RitualStarted => "rituals_started",
-            Moment::RitualFinished => "rituals_finished",
-            Moment::Concern => "concerns",
+            Moment::Appreciation => upsert!("appreciations"),
+            Moment::Kept => upsert!("kept"),
+            Moment::Missed => upsert!("missed"),
+            Moment::RitualStarted => upsert!("rituals_started"),
+            Moment::RitualFinished => upsert!("rituals_finished"),
+            Moment::Concern => upsert!("concerns"),
         }
     }
 }
@@ -60,16 +76,7 @@ pub(crate) async fn bump(
     what: Moment,
     delta: i64,
 ) -> Result<(), sqlx::Error> {
-    let col = what.column();
-    sqlx::query(&format!(
-        "INSERT INTO space_weeks (space_id, week, {col}) VALUES ($1, $2, $3) ON CONFLICT (space_id, week) \
-         DO UPDATE SET {col} = space_weeks.{col} + excluded.{col}"
-    ))
-    .bind(space.get())
-    .bind(week_of(at))
-    .bind(delta)
-    .execute(conn)
-    .await?;
+    sqlx::query(what.upsert()).bind(space.get()).bind(week_of(at)).bind(delta).execute(conn).await?;
     Ok(())
 }
 

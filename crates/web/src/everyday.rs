@@ -9,7 +9,7 @@ use troth_domain::ratio::{ratio, Moments, RatioReading};
 use troth_domain::reliability::Reliability;
 use troth_domain::ritual::week_key;
 use troth_domain::{FieldError, Id};
-use troth_store::{Space, Store};
+use troth_store::{Ratings, Space, Store};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -129,6 +129,49 @@ fn reliability_view(user: Id, name: &str, r: &Reliability) -> MemberReliability 
     }
 }
 
+/// Trend charts' data: per kind of trust, the latest rating, its direction
+/// and weekly averages for the last [`TREND_WEEKS`] weeks in the member's
+/// zone, with each week labelled by its Monday. Pure: the pulse page and
+/// insights feed it the pulses they already read.
+pub struct PulseTrends {
+    pub pulse: Vec<PulseTrend>,
+    pub week_labels: Vec<String>,
+}
+
+pub fn pulse_trends(pulses: &[(Timestamp, Ratings)], tz: &str, now: Timestamp) -> PulseTrends {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let slots = week_slots(pulses.iter().map(|p| p.0), &zone, TREND_WEEKS, now);
+    let pulse = TrustType::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let points: Vec<(Timestamp, u8)> = pulses.iter().map(|(at, r)| (*at, r[i])).collect();
+            let tr = trend(&points);
+            PulseTrend {
+                trust_type: t.as_str().to_string(),
+                label: t.label().to_string(),
+                latest: tr.latest,
+                direction: match tr.direction {
+                    Direction::Up => "up",
+                    Direction::Down => "down",
+                    Direction::Flat => "flat",
+                    Direction::NotEnough => "not_enough",
+                }
+                .to_string(),
+                weekly: weekly_averages(&slots, pulses.iter().map(|p| p.1[i]), TREND_WEEKS),
+            }
+        })
+        .collect();
+    // Label each week by its Monday, as the weekly series groups them.
+    let today = now.to_zoned(zone).date();
+    let monday = today - jiff::Span::new().days(today.weekday().to_monday_zero_offset() as i64);
+    let week_labels = (0..TREND_WEEKS as i64)
+        .rev()
+        .map(|k| (monday - jiff::Span::new().weeks(k)).strftime("%-d %b").to_string())
+        .collect();
+    PulseTrends { pulse, week_labels }
+}
+
 pub async fn insights(
     store: &dyn Store,
     me: Id,
@@ -157,37 +200,8 @@ pub async fn insights(
         disappointments: counts.disappointments,
     });
     let twelve_weeks = now - SignedDuration::from_hours(24 * 7 * TREND_WEEKS as i64);
-    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     let pulses = store.my_pulse_ratings(me, space.id, twelve_weeks).await?;
-    let slots = week_slots(pulses.iter().map(|p| p.0), &zone, TREND_WEEKS, now);
-    let pulse = TrustType::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let points: Vec<(Timestamp, u8)> = pulses.iter().map(|(at, r)| (*at, r[i])).collect();
-            let tr = trend(&points);
-            PulseTrend {
-                trust_type: t.as_str().to_string(),
-                label: t.label().to_string(),
-                latest: tr.latest,
-                direction: match tr.direction {
-                    Direction::Up => "up",
-                    Direction::Down => "down",
-                    Direction::Flat => "flat",
-                    Direction::NotEnough => "not_enough",
-                }
-                .to_string(),
-                weekly: weekly_averages(&slots, pulses.iter().map(|p| p.1[i]), TREND_WEEKS),
-            }
-        })
-        .collect();
-    // Label each week by its Monday, as the weekly series groups them.
-    let today = now.to_zoned(zone.clone()).date();
-    let monday = today - jiff::Span::new().days(today.weekday().to_monday_zero_offset() as i64);
-    let week_labels = (0..TREND_WEEKS as i64)
-        .rev()
-        .map(|k| (monday - jiff::Span::new().weeks(k)).strftime("%-d %b").to_string())
-        .collect();
+    let PulseTrends { pulse, week_labels } = pulse_trends(&pulses, tz, now);
     Ok(Insights {
         reliability: rel,
         positive: reading.positive,

@@ -57,3 +57,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormBody<T> {
             .map_err(|e| ApiError::bad_request("malformed_form", format!("the form could not be read: {e}")))
     }
 }
+
+/// A form that carries only its CSRF token (buttons such as "delete",
+/// "mark all read", "start").
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(rename = "_csrf")]
+    pub csrf: Option<String>,
+}

@@ -290,9 +290,10 @@ pub async fn put_slot(
 pub async fn start_this_week(state: &AppState, me: &troth_store::User, space: Id) -> ApiResult<Ritual> {
     let now = Timestamp::now();
     let week = everyday::this_week(now, &me.time_zone);
-    let existed = state.store.ritual_for_week(me.id, space, &week).await?.is_some();
-    let ritual = state.store.start_ritual(me.id, space, &week, now).await?;
-    if !existed {
+    // Only the call that started it tells the partner, even when both
+    // press start at the same moment.
+    let (ritual, created) = state.store.start_ritual(me.id, space, &week, now).await?;
+    if created {
         let sp = state.store.space_for(me.id, space).await?;
         tell_partner(
             state.store.as_ref(),

@@ -11,7 +11,7 @@ use super::{check_csrf, page, render, render_status, see_other, Frame, PageError
 use crate::accounts;
 use crate::auth::{clear_session_cookie, Identity, PageUser};
 use crate::error::ApiError;
-use crate::forms::FormBody;
+use crate::forms::{CsrfOnly, FormBody};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -169,17 +169,11 @@ pub async fn password(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
-}
-
 pub async fn end_session(
     State(state): State<AppState>,
     PageUser(who): PageUser,
     Path(session_id): Path<String>,
-    FormBody(form): FormBody<CsrfForm>,
+    FormBody(form): FormBody<CsrfOnly>,
 ) -> PageResult {
     check_csrf(&who, form.csrf.as_deref())?;
     let id = page_id(&session_id, &who)?;
@@ -190,7 +184,7 @@ pub async fn end_session(
 pub async fn end_others(
     State(state): State<AppState>,
     PageUser(who): PageUser,
-    FormBody(form): FormBody<CsrfForm>,
+    FormBody(form): FormBody<CsrfOnly>,
 ) -> PageResult {
     check_csrf(&who, form.csrf.as_deref())?;
     with_who(state.store.end_sessions_except(who.user.id, who.session.as_ref().map(|s| s.id)).await, &who)?;

@@ -14,7 +14,7 @@ use super::{check_csrf, page, render, render_status, see_other, Frame, PageError
 use crate::api::new_note;
 use crate::auth::{Identity, PageUser};
 use crate::error::ApiError;
-use crate::forms::FormBody;
+use crate::forms::{CsrfOnly, FormBody};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -257,17 +257,11 @@ pub async fn update(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     PageUser(who): PageUser,
     Path((space_id, note_id)): Path<(String, String)>,
-    FormBody(form): FormBody<CsrfForm>,
+    FormBody(form): FormBody<CsrfOnly>,
 ) -> PageResult {
     check_csrf(&who, form.csrf.as_deref())?;
     let sid = page_id(&space_id, &who)?;

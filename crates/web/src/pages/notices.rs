@@ -11,7 +11,7 @@ use super::spaces::with_who;
 use super::{check_csrf, page, render_status, see_other, Frame, PageResult};
 use crate::api::base_url;
 use crate::auth::{Identity, PageUser};
-use crate::forms::FormBody;
+use crate::forms::{CsrfOnly, FormBody};
 use crate::state::AppState;
 
 async fn notices_page(
@@ -79,12 +79,6 @@ async fn notices_page(
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, PageUser(who): PageUser) -> PageResult {
     notices_page(&state, &headers, &who, None, axum::http::StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
 }
 
 pub async fn read_all(

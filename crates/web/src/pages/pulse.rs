@@ -15,7 +15,7 @@ use super::{check_csrf, page, render_status, see_other, Frame, PageResult};
 use crate::api::{parse_ratings, safety_note};
 use crate::auth::{Identity, PageUser};
 use crate::charts::{data_table, line_chart, Series};
-use crate::everyday::{insights, TREND_WEEKS};
+use crate::everyday::{pulse_trends, TREND_WEEKS};
 use crate::forms::FormBody;
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ fn pulse_page(
     space: &Space,
     mine: &[Pulse],
     partner: Option<&Pulse>,
-    trends: &crate::everyday::Insights,
+    trends: &crate::everyday::PulseTrends,
     safety: Option<&str>,
     error: Option<&str>,
 ) -> Markup {
@@ -112,7 +112,9 @@ async fn render_page(
     let since = now - SignedDuration::from_hours(24 * 7 * TREND_WEEKS as i64);
     let mine = with_who(state.store.my_pulses(who.user.id, sid, since).await, who)?;
     let partner = with_who(state.store.partner_shared_pulse(who.user.id, sid).await, who)?;
-    let trends = with_who(insights(state.store.as_ref(), who.user.id, &who.user.time_zone, &space, now).await, who)?;
+    // The chart comes from the pulses just read, not a second query.
+    let points: Vec<_> = mine.iter().map(|p| (p.created_at, p.ratings)).collect();
+    let trends = pulse_trends(&points, &who.user.time_zone, now);
     Ok(render_status(status, pulse_page(who, &space, &mine, partner.as_ref(), &trends, safety, error)))
 }
 

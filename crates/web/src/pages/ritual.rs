@@ -14,7 +14,7 @@ use super::{check_csrf, page, render, render_status, see_other, Frame, PageError
 use crate::api::{save_answer, start_this_week, AnswerBody};
 use crate::auth::{Identity, PageUser};
 use crate::everyday::this_week;
-use crate::forms::FormBody;
+use crate::forms::{CsrfOnly, FormBody};
 use crate::state::AppState;
 
 const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
@@ -141,12 +141,6 @@ pub async fn set_slot(
             render_overview(&state, &who, sid, Some(&e.message), axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
 }
 
 pub async fn start(
@@ -303,6 +297,11 @@ pub async fn finish(
         Ok(_) => Ok(see_other(&format!("/spaces/{sid}/rituals/{rid}"))),
         Err(e) => {
             let e = crate::error::ApiError::from(e);
+            // "Not ready yet" re-renders the ritual with the reason; a
+            // missing ritual or a server fault gets the error page, as for answers.
+            if !e.status.is_client_error() || e.status == axum::http::StatusCode::NOT_FOUND {
+                return Err(PageError { error: e, who: Some(Box::new(who)) });
+            }
             let space = with_who(state.store.space_for(who.user.id, sid).await, &who)?;
             let r = with_who(state.store.ritual(who.user.id, sid, rid).await, &who)?;
             Ok(render_status(e.status, ritual_page(&who, &space, &r, Some(&e.message))))

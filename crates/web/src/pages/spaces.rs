@@ -12,7 +12,7 @@ use super::{check_csrf, page, render, render_status, see_other, Frame, PageError
 use crate::api::{create_space, make_invite, path_id};
 use crate::auth::{Identity, MaybeUser, PageUser};
 use crate::error::ApiError;
-use crate::forms::FormBody;
+use crate::forms::{CsrfOnly, FormBody};
 use crate::state::AppState;
 
 pub fn page_id(raw: &str, who: &Identity) -> Result<Id, PageError> {
@@ -262,12 +262,6 @@ pub async fn invite_page(
     let space = with_who(state.store.space_for(who.user.id, sid).await, &who)?;
     let invites = with_who(state.store.invites_of(who.user.id, sid).await, &who)?;
     Ok(render(invite_page_markup(&who, &space, &invites, None, None)))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
 }
 
 pub async fn invite_create(

@@ -163,8 +163,11 @@ async fn tally_case(app: &TestApp) {
     store.add_appreciation(ana, space.id, &thanks, Some(now - days(3))).await.unwrap();
     let gone = store.add_appreciation(bo, space.id, &thanks, Some(now - days(2))).await.unwrap();
     store.delete_appreciation(bo, space.id, gone.id).await.unwrap();
-    let ritual = store.start_ritual(bo, space.id, &week_key(now, &jiff::tz::TimeZone::UTC), now).await.unwrap();
-    store.start_ritual(ana, space.id, &week_key(now, &jiff::tz::TimeZone::UTC), now).await.unwrap();
+    let week = week_key(now, &jiff::tz::TimeZone::UTC);
+    let (ritual, started) = store.start_ritual(bo, space.id, &week, now).await.unwrap();
+    let (joined, started_again) = store.start_ritual(ana, space.id, &week, now).await.unwrap();
+    assert!(started && !started_again, "only the first call starts it");
+    assert_eq!(joined.id, ritual.id);
     for body in ["I felt alone on Sunday.", "I felt alone on Sunday; could we plan it?"] {
         let input =
             RitualInput { step: AgendaStep::Concerns, body, proposal: Some("Plan Sundays together"), rating: None };
