@@ -471,7 +471,9 @@ mod tests {
             assert_eq!(back.score, fresh.score);
             assert!((back.exact - fresh.exact).abs() < 1e-9);
             assert_eq!(back.events_counted, fresh.events_counted);
-            assert!(t.weights.iter().all(|w| *w >= 0.0));
+            for (w, expected) in t.weights.iter().zip(Tally::of(&h).weights) {
+                assert!((w - expected).abs() <= 1e-9 * expected.max(1.0), "{w} vs {expected}");
+            }
         }
         // Removing more than was added stays at zero, never negative.
         let mut t = Tally::default();

@@ -483,7 +483,8 @@ mod tests {
         assert_eq!(t.matches("<th scope=\"col\">").count(), 3);
         assert_eq!(t.matches("<th scope=\"row\">").count(), 2);
         assert_eq!(t.matches("<td").count(), 1 + 6);
-        assert!(t.contains("<td>4.2</td>") || t.contains("<td>4.3</td>"));
+        // {:.1} rounds the binary value of 4.25 (exactly a tie) to even.
+        assert!(t.contains("<td>4.2</td>"));
         assert!(t.contains("<td>7</td>"));
         assert_eq!(t.matches("no data").count(), 3);
         assert!(!t.contains("style="));

@@ -287,7 +287,8 @@ async fn two_partners_meet_in_a_space() {
     b.fill("#email", &b_email).await;
     b.fill("#password", "another long passphrase").await;
     b.click("button[type=submit]").await;
-    b.wait_for_url("/join/").await;
+    // The register URL carries `next=/join/…` too, so wait for the join page itself.
+    b.wait_for_text("Join as Bo").await;
     b.click("form button[type=submit].primary").await;
     b.wait_for_url("/spaces/").await;
     assert!(b.source().await.contains("you and Ana"));
@@ -308,8 +309,8 @@ async fn two_partners_meet_in_a_space() {
     assert!(page.contains("has written their part") && !page.contains("I worry about the move."));
     b.fill("#part", "I worry we stop talking when busy.").await;
     b.click("form[action$='/part'] button[type=submit]").await;
-    b.wait_for_url("/notes/").await;
-    let opened = b.source().await;
+    // Already on the note's URL: wait for the partner's part to show instead.
+    let opened = b.wait_for_text("I worry about the move.").await;
     assert!(opened.contains("I worry about the move.") && opened.contains("I worry we stop talking when busy."));
     b.screenshot("04-sealed-opened-phone").await;
 
@@ -337,7 +338,7 @@ async fn quick_exit_leaves_at_once() {
     b.press_shift_three_times().await;
     b.wait_for_url("/exit").await;
     // The replaced page is not in history: Back does not show the account.
-    let _ = b.http.post(format!("{}/back", b.base)).json(&json!({})).send().await;
+    b.post("/back", json!({})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!b.url().await.ends_with("/account"), "Back returned to the private page");
     b.close().await;

@@ -166,13 +166,18 @@ async fn ritual_case(app: &TestApp) {
     assert_eq!(answer(&a, json!({"step": "heard", "rating": 8})).await.status(), StatusCode::OK);
     let early = a.post_json(&format!("{path}/{rid}/finish"), json!({})).await;
     assert_eq!(error_code(early).await, (StatusCode::CONFLICT, "not_ready".into()));
-    answer(&b, json!({"step": "appreciations", "body": "You listened."})).await;
-    answer(&b, json!({"step": "heard", "rating": 9})).await;
+    assert_eq!(answer(&b, json!({"step": "appreciations", "body": "You listened."})).await.status(), StatusCode::OK);
+    assert_eq!(answer(&b, json!({"step": "heard", "rating": 9})).await.status(), StatusCode::OK);
     let done: Value = b.post_json(&format!("{path}/{rid}/finish"), json!({})).await.json().await.unwrap();
     assert!(done["finished_at"].is_string());
     assert_eq!(done["answers"].as_array().unwrap().len(), 5);
     let closed = answer(&a, json!({"step": "went_well", "body": "late addition"})).await;
     assert_eq!(error_code(closed).await, (StatusCode::CONFLICT, "finished".into()));
+    // Insights count the finished ritual once (two racing starts, one
+    // finish) and Bo's concern as the one hard moment.
+    let insights: Value = a.get(&format!("/api/v1/pairs/{sid}/insights")).await.json().await.unwrap();
+    assert_eq!(insights["rituals_finished_12w"], 1);
+    assert_eq!((insights["positive"].as_u64(), insights["negative"].as_u64()), (Some(1), Some(1)));
 }
 
 async fn pulse_and_appreciation_case(app: &TestApp) {
@@ -193,7 +198,9 @@ async fn pulse_and_appreciation_case(app: &TestApp) {
     assert!(b.get(&format!("{pulses}/partner")).await.json::<Value>().await.unwrap().is_null());
     let b_list: Vec<Value> = b.get(&pulses).await.json().await.unwrap();
     assert!(b_list.is_empty());
-    let b_notes = b.get("/api/v1/me/notifications").await.text().await.unwrap();
+    let b_notes = b.get("/api/v1/me/notifications").await;
+    assert_eq!(b_notes.status(), StatusCode::OK);
+    let b_notes = b_notes.text().await.unwrap();
     assert!(!b_notes.contains("safe") && !b_notes.contains("pulse"), "never a notification about it: {b_notes}");
     let b_insights = b.get(&format!("/api/v1/pairs/{sid}/insights")).await.text().await.unwrap();
     assert!(!b_insights.contains("rough week"));
@@ -205,7 +212,9 @@ async fn pulse_and_appreciation_case(app: &TestApp) {
     // Exports: each takes their own pulses, never the other's private ones.
     let a_export = a.get("/api/v1/me/export").await.text().await.unwrap();
     assert!(a_export.contains("rough week"), "the author's export has their pulse");
-    let b_export = b.get("/api/v1/me/export").await.text().await.unwrap();
+    let b_export = b.get("/api/v1/me/export").await;
+    assert_eq!(b_export.status(), StatusCode::OK);
+    let b_export = b_export.text().await.unwrap();
     assert!(!b_export.contains("rough week"));
     // Shared on purpose: now B sees it.
     assert_eq!(a.post_json(&format!("{pulses}/{pid}/share"), json!({"shared": true})).await.status(), StatusCode::OK);
@@ -229,7 +238,7 @@ async fn pulse_and_appreciation_case(app: &TestApp) {
     );
     let hearted: Value = b.post_json(&format!("{thanks}/{tid}/heart"), json!({"on": true})).await.json().await.unwrap();
     assert_eq!(hearted["hearted"], true);
-    b.post_json(&format!("{thanks}/{tid}/favourite"), json!({"on": true})).await;
+    assert_eq!(b.post_json(&format!("{thanks}/{tid}/favourite"), json!({"on": true})).await.status(), StatusCode::OK);
     let favs: Vec<Value> = b.get(&format!("{thanks}?favourites=true")).await.json().await.unwrap();
     assert_eq!(favs.len(), 1);
     let a_favs: Vec<Value> = a.get(&format!("{thanks}?favourites=true")).await.json().await.unwrap();

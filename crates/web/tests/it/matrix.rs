@@ -223,12 +223,19 @@ async fn private_is_invisible_case(app: &TestApp) {
     let private_list: Vec<Value> =
         b.get(&format!("/api/v1/pairs/{sid}/notes?visibility=private")).await.json().await.unwrap();
     assert!(private_list.is_empty());
-    let home = b.get(&format!("/spaces/{sid}")).await.text().await.unwrap();
-    assert!(!home.contains(secret_title));
-    let notes_page = b.get(&format!("/spaces/{sid}/notes")).await.text().await.unwrap();
-    assert!(!notes_page.contains(secret_title));
-    let export = b.get("/api/v1/me/export").await.text().await.unwrap();
-    assert!(!export.contains(secret_title));
+    // Pages that load (200) and show the shared note, yet not the private one.
+    let home = b.get(&format!("/spaces/{sid}")).await;
+    assert_eq!(home.status(), StatusCode::OK);
+    let home = home.text().await.unwrap();
+    assert!(home.contains("a shared one") && !home.contains(secret_title));
+    let notes_page = b.get(&format!("/spaces/{sid}/notes")).await;
+    assert_eq!(notes_page.status(), StatusCode::OK);
+    let notes_page = notes_page.text().await.unwrap();
+    assert!(notes_page.contains("a shared one") && !notes_page.contains(secret_title));
+    let export = b.get("/api/v1/me/export").await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let export = export.text().await.unwrap();
+    assert!(export.contains("a shared one") && !export.contains(secret_title));
     let own_export = a.get("/api/v1/me/export").await.text().await.unwrap();
     assert!(own_export.contains(secret_title), "the author's export has their private note");
 }
