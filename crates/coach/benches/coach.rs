@@ -35,8 +35,43 @@ fn messages() -> Vec<String> {
         .collect()
 }
 
+/// A realistic mix (the same as `examples/batch_speed.rs`): one harsh
+/// start-up, one gentle, one non-apology, one accepting reply, one sneer,
+/// each padded to 200 characters.
+fn realistic() -> Vec<String> {
+    [
+        "You never put the laundry away and I'm tired of asking. Why is it always me who notices the basket is full?",
+        "I feel worried when you drive home late at night. Could you text me when you leave the office, please?",
+        "I'm sorry if you were upset, but you were overreacting and everyone does this anyway. Let's move on.",
+        "You're right, I forgot to call your mum. I'm sorry, that wasn't fair to you. I'll ring her tonight.",
+        "Wow, what a brilliant idea. Really. As if anyone expected anything better from you after last time.",
+    ]
+    .iter()
+    .map(|s| {
+        let mut text = s.to_string();
+        while text.len() < 200 {
+            text.push_str(" Could we talk?");
+        }
+        text.truncate(200);
+        text
+    })
+    .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let coach = Coach::english();
+    let mix = realistic();
+    let mut g = c.benchmark_group("coach_realistic");
+    g.throughput(Throughput::Elements(mix.len() as u64));
+    g.bench_function("check_200_chars", |b| {
+        b.iter(|| {
+            for m in &mix {
+                black_box(coach.check(black_box(m)).ok());
+            }
+        })
+    });
+    g.finish();
+
     let msgs = messages();
     let mut g = c.benchmark_group("coach");
     g.throughput(Throughput::Elements(msgs.len() as u64));

@@ -1,4 +1,5 @@
-//! Prints every analysis of the messages given as arguments, as JSON.
+//! Prints every analysis of the messages given as arguments, as JSON, and the
+//! learned layer's log-odds per situation.
 //! `cargo run -p troth-coach --example explain -- "You never listen."`
 
 use troth_coach::Coach;
@@ -15,5 +16,8 @@ fn main() {
         show("check", j(coach.check(&text).map(|a| serde_json::to_value(a).unwrap())).map(|v| v.to_string()));
         show("apology", coach.apology(&text).map(|a| serde_json::to_string(&a).unwrap()));
         show("response", coach.response(&text).map(|a| serde_json::to_string(&a).unwrap()));
+        if let Ok(Some(s)) = coach.model_scores(&text) {
+            println!("log-odds (startup apology response contempt): {s:.2?}");
+        }
     }
 }

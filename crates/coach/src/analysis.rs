@@ -3,6 +3,7 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::learn::{Features, Model};
 use crate::lexicon::{Lexicon, Task};
 use crate::matcher::Hit;
 use crate::tokenize::Token;
@@ -145,22 +146,35 @@ pub struct Scan<'a> {
     pub hits: &'a [Hit],
     /// The text is ASCII, so char offsets equal byte offsets.
     pub ascii: bool,
+    /// The learned layer's features, when there is a model.
+    pub feats: Option<&'a Features>,
+    pub model: Option<&'a Model>,
+    /// The model's log-odds for all situations, computed on first use:
+    /// `check()` asks for three of them, and one pass serves all.
+    pub scores: std::cell::Cell<Option<[f32; 4]>>,
 }
 
-/// Scores and findings of one situation.
-#[derive(Debug, Default)]
-pub struct Tally {
-    /// Sum of problem weights.
-    pub problem: f32,
-    /// Sum of good-sign weights (as positive numbers).
-    pub good: f32,
-    /// Good-sign codes seen (without the '+'), e.g. "feeling".
-    pub signs: Vec<&'static str>,
-}
+pub use crate::tally::Tally;
 
-impl Tally {
-    pub fn has(&self, sign: &str) -> bool {
-        self.signs.contains(&sign)
+/// What the learned layer reads of a scanned message.
+impl crate::learn::Scanned for Scan<'_> {
+    fn text(&self) -> &str {
+        self.text
+    }
+    fn toks(&self) -> &[Token] {
+        self.toks
+    }
+    fn hits(&self) -> &[Hit] {
+        self.hits
+    }
+    fn lex(&self) -> &Lexicon {
+        self.lex
+    }
+    fn ascii(&self) -> bool {
+        self.ascii
+    }
+    fn tally(&self, tasks: &[Task]) -> Tally {
+        Scan::tally(self, tasks)
     }
 }
 
@@ -188,6 +202,79 @@ impl<'a> Scan<'a> {
             char_start,
             char_end,
             excerpt: self.text[start..end].to_string(),
+        }
+    }
+
+    /// Whether the message shows `task`'s problem. A rule that fires is
+    /// enough (the rules are precise, about 0.95 on the development sets);
+    /// when none does, the learned layer can still call it, but only when
+    /// it is fairly sure (log-odds at least the model's margin), because a
+    /// false alarm on an ordinary message costs more trust than a miss.
+    pub fn decide(&self, task: Task, rules_say_problem: bool) -> bool {
+        self.decide_with(task, rules_say_problem, false)
+    }
+
+    /// `decide`, where `strict` asks the learned layer for even odds at
+    /// least (used when the situation is only a guess).
+    pub fn decide_with(&self, task: Task, rules_say_problem: bool, strict: bool) -> bool {
+        self.decide_above(task, rules_say_problem, strict, 0.0)
+    }
+
+    /// `decide_with`, where the learned layer needs `extra` log-odds more
+    /// than its margin (used when the rules found a good sign that speaks
+    /// against the problem).
+    pub fn decide_above(&self, task: Task, rules_say_problem: bool, strict: bool, extra: f32) -> bool {
+        if rules_say_problem {
+            return true;
+        }
+        match (self.model, self.feats) {
+            (Some(m), Some(f)) => {
+                let scores = self.scores.get().unwrap_or_else(|| {
+                    let s = m.scores(f);
+                    self.scores.set(Some(s));
+                    s
+                });
+                let k = crate::learn::task_index(task);
+                scores[k] >= extra + if strict { m.margin[k].max(0.0) } else { m.margin[k] }
+            }
+            _ => false,
+        }
+    }
+
+    /// A finding for a verdict of the learned layer that no rule explains:
+    /// it points at the sentence whose words weighed most towards it.
+    pub fn model_finding(&self, task: Task, code: &'static str) -> Finding {
+        let (Some(m), Some(f)) = (self.model, self.feats) else {
+            return self.missing(code);
+        };
+        // Sentence index of every token.
+        let mut sentence = Vec::with_capacity(self.toks.len());
+        let mut n = 0usize;
+        for t in self.toks {
+            sentence.push(n);
+            if t.kind == crate::tokenize::Kind::SentenceEnd {
+                n += 1;
+            }
+        }
+        let mut weight = vec![0.0f32; n + 1];
+        for h in &f.hashed {
+            let w = m.weight(task, h);
+            // Message-wide features (shape) say nothing about where.
+            if w > 0.0 && h.to > h.from && h.to - h.from <= 4 {
+                weight[sentence[h.from as usize]] += w;
+            }
+        }
+        let best = (0..weight.len()).fold(0, |b, i| if weight[i] > weight[b] { i } else { b });
+        let words: Vec<&Token> = self
+            .toks
+            .iter()
+            .zip(&sentence)
+            .filter(|(t, s)| **s == best && t.kind == crate::tokenize::Kind::Word)
+            .map(|(t, _)| t)
+            .collect();
+        match (words.first(), words.last()) {
+            (Some(a), Some(b)) => self.finding(code, a.start as usize, b.end as usize),
+            _ => self.missing(code),
         }
     }
 
@@ -244,7 +331,9 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let (a, b) = self.span(h.start, h.end);
-            if out.iter().any(|f| f.code == rule.code && f.start < b && a < f.end) || cancelled(a, b) {
+            // One finding per stretch of text: a second rule on the same
+            // words would only repeat the excerpt with other advice.
+            if out.iter().any(|f| f.start < b && a < f.end) || cancelled(a, b) {
                 continue;
             }
             out.push(self.finding(rule.code, a, b));
@@ -268,12 +357,21 @@ pub const GOOD_SIGNS: &[&str] = &[
     "owns_excuse",
 ];
 
-/// Merges finding lists, dropping exact duplicates, ordered by position.
+/// Merges finding lists, ordered by position. Lists come in order of
+/// priority: a finding whose words overlap one already kept is dropped (one
+/// finding per stretch of text), and so is a repeated missing-part note.
 pub fn merge_findings(lists: impl IntoIterator<Item = Vec<Finding>>) -> Vec<Finding> {
     let mut all: Vec<Finding> = Vec::new();
     for list in lists {
         for f in list {
-            if !all.iter().any(|g| g.code == f.code && g.start == f.start && g.end == f.end) {
+            let clash = |g: &Finding| {
+                if f.start == f.end || g.start == g.end {
+                    g.code == f.code && g.start == f.start
+                } else {
+                    g.start < f.end && f.start < g.end
+                }
+            };
+            if !all.iter().any(clash) {
                 all.push(f);
             }
         }

@@ -22,7 +22,13 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
     }
     // "that's no excuse" after an explanation takes the sting out of it.
     let problem = if t.has("owns_excuse") { (t.problem - 1.0).max(0.0) } else { t.problem };
-    let verdict = if problem >= 1.0 || (!owns && !t.has("apology")) {
+    let rules_non_apology = problem >= 1.0 || (!owns && !t.has("apology"));
+    // Owning the act with nothing deflecting is what makes an apology, and a
+    // short sincere one has few words for the model to go on: then the model
+    // needs to be surer before it overrules the rules.
+    let owns_cleanly = owns && problem == 0.0;
+    let extra = if owns_cleanly { OWNS_EXTRA_MARGIN } else { 0.0 };
+    let verdict = if scan.decide_above(Task::Apology, rules_non_apology, false, extra) {
         ApologyVerdict::NonApology
     } else if owns && (t.has("impact") || t.has("repair")) {
         ApologyVerdict::Genuine
@@ -30,6 +36,9 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
         ApologyVerdict::Incomplete
     };
     let mut findings = scan.findings(&[Task::Apology]);
+    if verdict == ApologyVerdict::NonApology && findings.is_empty() {
+        findings.push(scan.model_finding(Task::Apology, "deflecting_apology"));
+    }
     if verdict == ApologyVerdict::Genuine {
         return ApologyAnalysis { verdict, findings, missing, suggestion: None, feeling_words: Vec::new() };
     }
@@ -48,3 +57,10 @@ pub fn analyse(scan: &Scan) -> ApologyAnalysis {
         missing,
     }
 }
+
+/// How much surer (log-odds) the model must be to call an apology that owns
+/// the act cleanly a non-apology. Cross-validation scores 0, 0.5 and 1 the
+/// same (macro-F1 0.89; 1.5 gives 0.88, 2 gives 0.85); the tie goes to the
+/// quietest, because calling a sincere apology deflecting costs the most
+/// trust (precision 0.88 at 0, 0.91 at 1).
+const OWNS_EXTRA_MARGIN: f32 = 1.0;

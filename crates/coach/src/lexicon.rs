@@ -21,7 +21,8 @@
 //! several words; `@class` a word of a class; `_` any word; a trailing `?`
 //! makes an element optional and `*` lets it repeat (a few times at most, so
 //! a pattern never reaches far across a clause); `^` first means "only at the
-//! start of a clause"; `,` `.` `?` `!` `;` match punctuation. Contractions are
+//! start of a clause"; `"_` any word inside quotation marks (scare quotes);
+//! `,` `.` `?` `!` `;` match punctuation. Contractions are
 //! written expanded ("do not", "you are") because the tokenizer splits them.
 
 use std::collections::HashMap;
@@ -93,6 +94,9 @@ pub enum Elem {
     Alt(u32, u32), // range into `alts`
     Class(u8),
     Any,
+    /// Any word inside quotation marks: `"_` in a pattern, for scare quotes
+    /// ("your \"side hustle\"").
+    Quoted,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -529,6 +533,8 @@ impl Lexicon {
             };
             let elem = if body == "_" {
                 Elem::Any
+            } else if body == "\"_" {
+                Elem::Quoted
             } else if let Some(name) = body.strip_prefix('@') {
                 let c = self
                     .class_names
@@ -567,8 +573,8 @@ impl Lexicon {
             variants.push(s);
         }
         for s in variants {
-            if matches!(s[0].elem, Elem::Any) {
-                return Err(err(n, "a pattern may not start with _"));
+            if matches!(s[0].elem, Elem::Any | Elem::Quoted) {
+                return Err(err(n, "a pattern may not start with _ or \"_"));
             }
             let mut req_words = Vec::new();
             let mut req_classes = 0u128;
@@ -611,7 +617,7 @@ impl Lexicon {
                         }
                     }
                 }
-                Elem::Any => {}
+                Elem::Any | Elem::Quoted => {}
             }
         }
         for f in &mut first {
@@ -682,6 +688,11 @@ impl Lexicon {
         self.class_names.iter().position(|c| &**c == name).map(|p| p as u8).unwrap_or(u8::MAX)
     }
 
+    /// The name of class `i` (a bit of a token's class mask), if defined.
+    pub fn class_name(&self, i: usize) -> Option<&str> {
+        self.class_names.get(i).map(|c| &**c)
+    }
+
     pub fn vocab_len(&self) -> usize {
         self.words.len()
     }
@@ -712,6 +723,11 @@ impl Lexicon {
     #[inline]
     pub fn in_class(&self, id: WordId, class: u8) -> bool {
         class < 128 && self.classes.get(id.0 as usize).is_some_and(|m| m & (1u128 << class) != 0)
+    }
+
+    /// Every kind explanation of the rules file.
+    pub fn messages(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.messages.values().copied()
     }
 
     pub fn message(&self, code: &str) -> &'static str {

@@ -19,11 +19,14 @@ mod batch;
 mod contempt;
 mod error;
 pub mod evaluate;
+mod json;
+pub mod learn;
 mod lexicon;
 mod matcher;
 mod response;
 mod startup;
 mod suggest;
+mod tally;
 mod tokenize;
 
 use std::cell::RefCell;
@@ -38,12 +41,17 @@ pub use error::{CoachError, MAX_CHARS};
 pub use lexicon::RulesError;
 
 use analysis::{merge_findings, Scan};
+use learn::{FeatureHashes, Features, Model};
 use lexicon::Lexicon;
 use matcher::{EngineClasses, Hit, Scratch};
 use tokenize::Token;
 
 /// The English rules, embedded at build time.
 pub const ENGLISH_RULES: &str = include_str!("../rules/en.rules");
+
+/// The English model's weights (see `learn.rs`), embedded at build time.
+/// Written by `cargo run --release -p troth-coach --example train`.
+pub const ENGLISH_WEIGHTS: &str = include_str!("../model/en.weights");
 
 /// A compiled coach for one language. Build it once and share it (`&'static`
 /// via [`Coach::shared_english`], or in an `Arc`): it is immutable, `Send` and
@@ -53,6 +61,11 @@ pub const ENGLISH_RULES: &str = include_str!("../rules/en.rules");
 pub struct Coach {
     lex: Lexicon,
     cls: EngineClasses,
+    hashes: FeatureHashes,
+    /// The learned layer; without it the rules alone decide.
+    model: Option<Model>,
+    /// The rules file's fixed texts, escaped once for the batch output.
+    json: json::JsonCache,
 }
 
 impl Default for Coach {
@@ -67,6 +80,7 @@ struct Buffers {
     word: String,
     scratch: Scratch,
     hits: Vec<Hit>,
+    feats: Features,
 }
 
 thread_local! {
@@ -77,7 +91,9 @@ impl Coach {
     /// The English coach. The embedded rules are checked by the tests, so
     /// this cannot fail in a released build.
     pub fn english() -> Coach {
-        Coach::from_rules(ENGLISH_RULES).expect("embedded English rules are valid")
+        let model = (!ENGLISH_WEIGHTS.trim().is_empty())
+            .then(|| Model::parse(ENGLISH_WEIGHTS).expect("embedded English weights are valid"));
+        Coach::from_rules(ENGLISH_RULES).expect("embedded English rules are valid").with_model(model)
     }
 
     /// A process-wide English coach, compiled on first use.
@@ -91,7 +107,37 @@ impl Coach {
     pub fn from_rules(source: &'static str) -> Result<Coach, RulesError> {
         let lex = Lexicon::parse(source)?;
         let cls = EngineClasses::new(&lex);
-        Ok(Coach { lex, cls })
+        let hashes = FeatureHashes::new(&lex);
+        let json = json::JsonCache::new(&lex, &suggest::feeling_choices(&lex));
+        Ok(Coach { lex, cls, hashes, model: None, json })
+    }
+
+    /// The same rules with a learned layer (`None`: the rules alone decide).
+    /// Weights are tied to the rules they were trained with.
+    pub fn with_model(mut self, model: impl Into<Option<Model>>) -> Coach {
+        self.model = model.into();
+        self
+    }
+
+    /// The learned layer's log-odds of a problem per situation (start-up,
+    /// apology, reply, contempt), or `None` without a model.
+    pub fn model_scores(&self, text: &str) -> Result<Option<[f32; 4]>, CoachError> {
+        use lexicon::Task;
+        self.scan(text, |s| {
+            let (m, f) = (s.model?, s.feats?);
+            Some([Task::Startup, Task::Apology, Task::Response, Task::Contempt].map(|t| m.score(t, f)))
+        })
+    }
+
+    /// The features the learned layer reads for `text` (for training and
+    /// cross-validation).
+    pub fn features(&self, text: &str) -> Result<Features, CoachError> {
+        self.scan_with(text, true, |s| s.feats.cloned().unwrap_or_default())
+    }
+
+    /// Fixed texts escaped once, for `run_jsonl`.
+    pub(crate) fn json(&self) -> &json::JsonCache {
+        &self.json
     }
 
     /// The feeling words this language offers for "I feel ...".
@@ -106,11 +152,29 @@ impl Coach {
 
     /// Validates, tokenizes and matches `text`, then hands the scan to `f`.
     fn scan<R>(&self, text: &str, f: impl FnOnce(&Scan) -> R) -> Result<R, CoachError> {
+        self.scan_with(text, self.model.is_some(), f)
+    }
+
+    fn scan_with<R>(&self, text: &str, features: bool, f: impl FnOnce(&Scan) -> R) -> Result<R, CoachError> {
         error::validate(text)?;
         let run = |b: &mut Buffers| {
             tokenize::tokenize(&self.lex, text, &mut b.toks, &mut b.word);
             matcher::find_hits(&self.lex, &self.cls, &b.toks, &mut b.scratch, &mut b.hits);
-            f(&Scan { text, lex: &self.lex, toks: &b.toks, hits: &b.hits, ascii: text.is_ascii() })
+            let mut scan = Scan {
+                text,
+                lex: &self.lex,
+                toks: &b.toks,
+                hits: &b.hits,
+                ascii: text.is_ascii(),
+                feats: None,
+                model: self.model.as_ref(),
+                scores: std::cell::Cell::new(None),
+            };
+            if features {
+                learn::extract(&scan, &self.hashes, &mut b.feats);
+                scan.feats = Some(&b.feats);
+            }
+            f(&scan)
         };
         // `try_borrow_mut` keeps us correct even if `f` ever re-entered.
         Ok(BUFFERS.with(|cell| match cell.try_borrow_mut() {
@@ -124,7 +188,7 @@ impl Coach {
     pub fn check(&self, text: &str) -> Result<CheckAnalysis, CoachError> {
         self.scan(text, |s| {
             let st = startup::analyse(s);
-            let re = response::analyse(s);
+            let re = response::analyse_as(s, true);
             let co = contempt::analyse(s);
             let mut horsemen = Vec::new();
             if st.verdict == StartupVerdict::Harsh {
@@ -133,12 +197,17 @@ impl Coach {
             if co.verdict == ContemptVerdict::Contemptuous {
                 horsemen.push(Horseman::Contempt);
             }
-            if re.verdict == ResponseVerdict::Defensive {
+            // A harsh start-up is read as a start-up: its advice is about
+            // raising a concern, never about answering one ("this turns the
+            // complaint back on your partner" does not fit a first message).
+            let as_reply = re.verdict == ResponseVerdict::Defensive && st.verdict == StartupVerdict::Gentle;
+            if as_reply {
                 horsemen.push(Horseman::Defensiveness);
             }
             let harsh = !horsemen.is_empty();
+            let reply_findings = if as_reply { re.findings } else { Vec::new() };
             // Missing-part notes only make sense next to a real problem.
-            let mut findings = merge_findings([st.findings, re.findings, co.findings]);
+            let mut findings = merge_findings([st.findings, co.findings, reply_findings]);
             if !harsh {
                 findings.retain(|f| !f.code.starts_with("missing_"));
             }
@@ -152,7 +221,7 @@ impl Coach {
                 findings,
                 horsemen,
                 startup: st.verdict,
-                response: re.verdict,
+                response: if as_reply { ResponseVerdict::Defensive } else { ResponseVerdict::Accepting },
                 contempt: co.verdict,
                 missing: st.missing,
                 suggestion,

@@ -263,6 +263,7 @@ fn elem_matches(lex: &Lexicon, elem: Elem, t: &Token) -> bool {
         Elem::Alt(a, b) => lex.alts[a as usize..b as usize].contains(&t.id),
         Elem::Class(c) => t.classes & (1u128 << c) != 0,
         Elem::Any => t.kind == Kind::Word,
+        Elem::Quoted => t.kind == Kind::Word && t.quoted,
     }
 }
 

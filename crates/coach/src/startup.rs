@@ -11,7 +11,8 @@ const TASKS: [Task; 2] = [Task::Startup, Task::Contempt];
 
 pub fn analyse(scan: &Scan) -> StartupAnalysis {
     let t = scan.tally(&TASKS);
-    let verdict = verdict(&t);
+    let rules_harsh = verdict(&t) == StartupVerdict::Harsh;
+    let verdict = if scan.decide(Task::Startup, rules_harsh) { StartupVerdict::Harsh } else { StartupVerdict::Gentle };
     let mut missing = Vec::new();
     if !t.has("feeling") {
         missing.push(Part::Feeling);
@@ -24,6 +25,9 @@ pub fn analyse(scan: &Scan) -> StartupAnalysis {
     }
     // Findings explain a verdict; under the threshold they would only nag.
     let mut findings = if verdict == StartupVerdict::Harsh { scan.findings(&TASKS) } else { Vec::new() };
+    if verdict == StartupVerdict::Harsh && findings.is_empty() {
+        findings.push(scan.model_finding(Task::Startup, "harsh_tone"));
+    }
     let (suggestion, feeling_words) = if verdict == StartupVerdict::Harsh {
         for part in &missing {
             findings.push(scan.missing(match part {

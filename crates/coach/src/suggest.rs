@@ -106,6 +106,79 @@ fn situation_text(scan: &Scan, s: usize, b: usize) -> (String, Option<usize>) {
     (out, action)
 }
 
+/// Takes the sweeping words out of a situation, so the suggestion is about
+/// this time: "you don't help with anything" becomes "you don't help",
+/// "you do nothing all the time" becomes "you do little". (Generalising
+/// adverbs such as "always" are already dropped word by word.)
+pub fn soften_absolutes(text: &str) -> String {
+    const SWEEPING: &[&str] = &["anything", "everything", "everywhere", "anyone", "everyone", "anybody", "everybody"];
+    const BEFORE: &[&str] = &["with", "about", "for", "around", "of", "in", "on", "to", "at"];
+    const PHRASES: &[&[&str]] = &[
+        &["all", "the", "time"],
+        &["every", "single", "time"],
+        &["every", "time"],
+        &["every", "single", "day"],
+        &["every", "day"],
+        &["every", "night"],
+        &["every", "week"],
+        &["at", "all"],
+        &["ever"],
+        &["whatsoever"],
+    ];
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'words: while i < words.len() {
+        for p in PHRASES {
+            if lower.len() >= i + p.len() && lower[i..i + p.len()].iter().zip(p.iter()).all(|(a, b)| a == b) {
+                i += p.len();
+                continue 'words;
+            }
+        }
+        let w = lower[i].as_str();
+        if SWEEPING.contains(&w) {
+            // Drop a preposition that only led to the sweeping word.
+            if out.last().is_some_and(|p| BEFORE.contains(&p.to_lowercase().as_str())) && out.len() > 2 {
+                out.pop();
+            } else if let Some(softer) = object_of(w) {
+                // The object of the verb: dropping it would leave "you
+                // leave to me" or "you don't do", so say it smaller.
+                out.push(softer);
+            }
+            i += 1;
+            continue;
+        }
+        // "you don't listen to me either": without the other complaint it
+        // answered, a closing "either" reads as a second accusation.
+        if w == "either" && i + 1 == words.len() && out.len() > 2 {
+            i += 1;
+            continue;
+        }
+        out.push(match w {
+            "nothing" => "little",
+            "nobody" | "no-one" => "hardly anyone",
+            _ => words[i],
+        });
+        i += 1;
+    }
+    if out.len() < 2 {
+        // Too little left to stand on its own: keep the writer's words.
+        return text.to_string();
+    }
+    out.join(" ")
+}
+
+/// A smaller word for a sweeping object ("everything" -> "so much").
+fn object_of(sweeping: &str) -> Option<&'static str> {
+    match sweeping {
+        "everything" => Some("so much"),
+        "anything" => Some("much"),
+        "everyone" | "everybody" | "anyone" | "anybody" => Some("people"),
+        _ => None,
+    }
+}
+
 /// Builds "I feel <feeling> when <situation>. <request>".
 pub fn i_statement(scan: &Scan) -> String {
     let lex = scan.lex;
@@ -155,19 +228,46 @@ pub fn i_statement(scan: &Scan) -> String {
                         "any" => "some",
                         w => w,
                     })
+                    .filter(|w| *w != "either")
                     .collect();
-                request = Some(lex.template("request_do").replace("{action}", &vp.join(" ")));
+                request = Some(fill(lex.template("request_do"), &[("action", &vp.join(" "))]));
             }
         }
-        situation = Some(text);
+        situation = Some(soften_absolutes(&text));
         true
     });
     let situation = situation.unwrap_or_else(|| lex.template("situation_placeholder").to_string());
     let request = request.unwrap_or_else(|| lex.template("request_default").to_string());
-    lex.template("i_statement")
-        .replace("{feeling}", &feeling(scan))
-        .replace("{situation}", &situation)
-        .replace("{request}", &request)
+    fill(lex.template("i_statement"), &[("feeling", &feeling(scan)), ("situation", &situation), ("request", &request)])
+}
+
+/// Fills the `{name}` slots of a template in one pass. Why not chained
+/// `replace`: one pass is cheaper (this runs for every harsh message), and
+/// text put into a slot is never read again as a template, so a message
+/// that itself contains "{request}" comes back as written.
+fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + slots.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let slot = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            slots.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v, close))
+        });
+        match slot {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The writer's own sentence that owns the act, then frames for what is
@@ -196,10 +296,39 @@ pub fn apology(scan: &Scan, missing: &[Part]) -> String {
         _ => parts.push(lex.template("apology_responsibility").to_string()),
     }
     if missing.contains(&Part::Impact) {
-        parts.push(lex.template("apology_impact").replace("{feeling}", &feeling(scan)));
+        parts.push(fill(lex.template("apology_impact"), &[("feeling", &feeling(scan))]));
     }
     if missing.contains(&Part::Repair) {
         parts.push(lex.template("apology_repair").to_string());
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fill, soften_absolutes};
+
+    #[test]
+    fn fill_puts_each_slot_once_and_never_rereads_what_it_put() {
+        let slots = [("feeling", "hurt"), ("situation", "you say {request}"), ("request", "Could we talk?")];
+        assert_eq!(
+            fill("I feel {feeling} when {situation}. {request}", &slots),
+            "I feel hurt when you say {request}. Could we talk?"
+        );
+        assert_eq!(fill("{unknown} and {", &slots), "{unknown} and {");
+        assert_eq!(fill("", &[]), "");
+    }
+
+    #[test]
+    fn sweeping_words_leave_the_situation() {
+        assert_eq!(soften_absolutes("you don't help with anything"), "you don't help");
+        assert_eq!(soften_absolutes("you leave dishes everywhere all the time"), "you leave dishes");
+        assert_eq!(soften_absolutes("you do nothing"), "you do little");
+        assert_eq!(soften_absolutes("you don't ask me every single time"), "you don't ask me");
+        assert_eq!(soften_absolutes("you ignore me"), "you ignore me");
+        // A sweeping object is said smaller rather than dropped mid-phrase.
+        assert_eq!(soften_absolutes("you leave everything to me"), "you leave so much to me");
+        assert_eq!(soften_absolutes("you don't do anything"), "you don't do much");
+        assert_eq!(soften_absolutes("you don't listen to me either"), "you don't listen to me");
+    }
 }

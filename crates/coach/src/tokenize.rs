@@ -228,6 +228,41 @@ fn push_mark(lex: &Lexicon, i: usize, c: char, kind: Kind, quoted: bool, out: &m
 /// path.
 const PLAIN_MAX: usize = 32;
 
+/// Texting spellings and contractions typed without an apostrophe, read as
+/// the words they stand for, so "u never text back" meets the same rules as
+/// "you never text back". Every part keeps the span of the written word.
+fn texting_alias(lower: &[u8]) -> Option<&'static [&'static str]> {
+    Some(match lower {
+        b"u" | b"ya" | b"yu" => &["you"],
+        b"ur" | b"yr" => &["your"],
+        b"r" => &["are"],
+        b"youre" | b"ure" => &["you", "are"],
+        b"im" => &["i", "am"],
+        b"ive" => &["i", "have"],
+        b"dont" => &["do", "not"],
+        b"didnt" => &["did", "not"],
+        b"doesnt" => &["does", "not"],
+        b"cant" => &["can", "not"],
+        b"isnt" => &["is", "not"],
+        b"wasnt" => &["was", "not"],
+        b"havent" => &["have", "not"],
+        b"wouldnt" => &["would", "not"],
+        b"couldnt" => &["could", "not"],
+        b"shouldnt" => &["should", "not"],
+        b"pls" | b"plz" | b"pleeease" => &["please"],
+        b"thx" | b"thnx" | b"ty" => &["thanks"],
+        b"srsly" => &["seriously"],
+        b"idk" => &["i", "do", "not", "know"],
+        b"cuz" | b"coz" | b"bc" | b"cos" => &["because"],
+        b"rn" => &["right", "now"],
+        b"tho" => &["though"],
+        b"abt" => &["about"],
+        b"bf" => &["boyfriend"],
+        b"gf" => &["girlfriend"],
+        _ => return None,
+    })
+}
+
 /// Pushes a word of ASCII letters and digits only (most words): lower-cased
 /// on the stack, no contraction to split. Same result as `push_word`.
 #[inline]
@@ -236,6 +271,24 @@ fn push_plain(lex: &Lexicon, word: &[u8], start: usize, end: usize, quoted: bool
     let lower = &mut buf[..word.len()];
     for (d, &b) in lower.iter_mut().zip(word) {
         *d = b.to_ascii_lowercase();
+    }
+    if lower.len() <= 8 {
+        if let Some(parts) = texting_alias(lower) {
+            for part in parts {
+                let id = lex.word_id(part);
+                let classes = lex.token_classes(id, part.as_bytes());
+                out.push(Token {
+                    start: start as u32,
+                    end: end as u32,
+                    id,
+                    kind: Kind::Word,
+                    quoted,
+                    classes,
+                    mark: 0,
+                });
+            }
+            return;
+        }
     }
     let id = lex.word_id_bytes(lower);
     let classes = lex.token_classes(id, lower);
@@ -329,6 +382,12 @@ mod tests {
     fn splits_contractions() {
         let w: Vec<String> = words("You're late, don't worry. I can't!").into_iter().map(|x| x.0).collect();
         assert_eq!(w, ["you", "are", "late", ",", "do", "not", "worry", ".", "i", "can", "not", "!"]);
+    }
+
+    #[test]
+    fn texting_spellings_read_as_words() {
+        let w: Vec<String> = words("u never listen, dont you").into_iter().map(|x| x.0).collect();
+        assert_eq!(w, ["you", "never", "listen", ",", "do", "not", "you"]);
     }
 
     #[test]

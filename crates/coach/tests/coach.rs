@@ -71,6 +71,164 @@ mod dev_set {
     }
 }
 
+/// The held-out fifth of both development sets (chosen by a hash of the
+/// text, see `learn::is_held_out`): never trained on, and its errors never
+/// read while developing. The floors sit a little under what was measured,
+/// so a regression fails.
+mod held_out_sets {
+    use std::path::PathBuf;
+
+    use troth_coach::evaluate::{evaluate, held_out, parse_line, table};
+
+    /// Measured macro-F1 on the held-out fifth, minus a small margin.
+    const FLOORS: [(&str, f64); 4] = [
+        ("startup", HELD_OUT_FLOOR_STARTUP),
+        ("apology", HELD_OUT_FLOOR_APOLOGY),
+        ("response", HELD_OUT_FLOOR_RESPONSE),
+        ("contempt", HELD_OUT_FLOOR_CONTEMPT),
+    ];
+    // Measured: 0.86, 0.90, 0.87, 0.76 (issue 12, second round); the
+    // third round raised contempt (floor 0.73 -> 0.76). The reply floor stays
+    // at 0.84: a floor is never lowered to make a change pass.
+    const HELD_OUT_FLOOR_STARTUP: f64 = 0.83;
+    const HELD_OUT_FLOOR_APOLOGY: f64 = 0.87;
+    const HELD_OUT_FLOOR_RESPONSE: f64 = 0.84;
+    const HELD_OUT_FLOOR_CONTEMPT: f64 = 0.76;
+
+    fn dir() -> PathBuf {
+        if let Some(p) = std::env::var_os("TROTH_COACH_SETS") {
+            return PathBuf::from(p);
+        }
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/coach")
+    }
+
+    #[test]
+    fn held_out_macro_f1_stays_above_the_measured_floor() {
+        let mut items = Vec::new();
+        for name in ["dev.jsonl", "dev-v2.jsonl"] {
+            let path = dir().join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(d) => items.extend(d.lines().filter_map(parse_line)),
+                Err(e) => {
+                    if std::env::var_os("CI").is_some() {
+                        panic!("development set {} is missing in CI: {e}", path.display());
+                    }
+                    eprintln!("SKIP: development set {} not found ({e})", path.display());
+                    return;
+                }
+            }
+        }
+        let held = held_out(&items);
+        assert!(held.len() >= 120, "expected about a fifth of 849 messages, got {}", held.len());
+        let scores = evaluate(super::coach(), &held);
+        eprintln!("{}", table(&scores));
+        for (s, (task, floor)) in scores.iter().zip(FLOORS) {
+            assert_eq!(s.task, task);
+            assert!(s.n > 0, "no held-out items for {task}");
+            // Only the score is printed on failure: the held-out errors stay unread.
+            assert!(s.macro_f1() >= floor, "{task}: held-out macro-F1 {:.3} < floor {floor}", s.macro_f1());
+        }
+    }
+}
+
+/// Advice that fits the situation, one finding per stretch of text, and
+/// suggestions without sweeping words.
+mod findings_fit {
+    use super::*;
+
+    /// Reply advice (codes only a reply can earn) never lands on a draft
+    /// that reads as a harsh start-up.
+    #[test]
+    fn start_ups_get_no_reply_advice() {
+        const REPLY_ONLY: [&str; 6] = ["denial", "excuse", "blame_shift", "yes_but", "victim_stance", "defensive_tone"];
+        for t in [
+            "You never help with anything around the house.",
+            "Why do you always leave me to plan everything? It's all on you.",
+            "You're so lazy. You never do what you say.",
+            "You are always on your phone and you never listen to me.",
+            "How many times do I need to ask you to lock the gate?",
+        ] {
+            let a = coach().check(t).unwrap();
+            assert_eq!(a.startup, StartupVerdict::Harsh, "{t}");
+            for f in &a.findings {
+                assert!(!REPLY_ONLY.contains(&f.code), "{t}: reply advice {:?} on a start-up", f.code);
+            }
+            assert!(!a.horsemen.iter().any(|h| h.as_str() == "defensiveness"), "{t}");
+        }
+        // A reply that only defends itself still gets reply advice.
+        let a = coach().check("That's not true, I did nothing wrong.").unwrap();
+        assert!(a.findings.iter().any(|f| f.code == "denial"), "{:?}", a.findings);
+    }
+
+    #[test]
+    fn one_finding_per_span() {
+        for t in [
+            "You always forget, you never listen, and it's all on you. Why do you always do this?",
+            "Wow, what a brilliant idea, genius. Typical you.",
+            "I'm sorry if you were upset, but you were overreacting.",
+            "That's not true, you made me do it, you never told me.",
+            "Oh, and you're perfect? You never listen to me either.",
+        ] {
+            let a = coach().check(t).unwrap();
+            // The reply analysis too: a counter-attack's words are named once.
+            let r = coach().response(t).unwrap();
+            for findings in [&a.findings, &r.findings] {
+                let spans: Vec<(usize, usize)> =
+                    findings.iter().filter(|f| f.start < f.end).map(|f| (f.start, f.end)).collect();
+                for (i, x) in spans.iter().enumerate() {
+                    for y in &spans[i + 1..] {
+                        assert!(!(x.0 < y.1 && y.0 < x.1), "{t}: overlapping findings {x:?} {y:?}: {findings:?}");
+                    }
+                }
+            }
+            let ap = coach().apology(t).unwrap();
+            let mut excerpts: Vec<&str> =
+                ap.findings.iter().filter(|f| !f.excerpt.is_empty()).map(|f| f.excerpt.as_str()).collect();
+            let n = excerpts.len();
+            excerpts.dedup();
+            assert_eq!(n, excerpts.len(), "{t}: repeated excerpt in {:?}", ap.findings);
+        }
+    }
+
+    #[test]
+    fn suggestions_lose_the_absolute() {
+        let a = coach().check("You never help with anything.").unwrap();
+        let s = a.suggestion.unwrap();
+        assert!(s.starts_with("I feel hurt when you don't help"), "{s}");
+        for word in ["never", "always", "anything", "everything", "all the time"] {
+            assert!(!s.contains(word), "{s} still says {word}");
+        }
+        let a = coach().check("You leave your dishes everywhere all the time.").unwrap();
+        let s = a.suggestion.unwrap();
+        assert!(!s.contains("all the time") && !s.contains("everywhere"), "{s}");
+        // A sweeping object is said smaller, not cut out mid-phrase.
+        let s = coach().check("You always leave everything to me.").unwrap().suggestion.unwrap();
+        assert!(s.contains("you leave so much to me"), "{s}");
+        let s = coach().check("You never listen to me either.").unwrap().suggestion.unwrap();
+        assert!(!s.contains("either"), "{s}");
+    }
+
+    /// A verdict of the learned layer that no rule explains still points at
+    /// words of the message, with a kind explanation.
+    #[test]
+    fn every_problem_verdict_names_its_words() {
+        for t in [
+            "Alert the media, he emptied the dishwasher.",
+            "Must be nice to sleep till noon while I run the house.",
+            "I cleaned the bathroom Monday, hoovered Wednesday and did the shop. So no.",
+        ] {
+            let c = coach().contempt(t).unwrap();
+            if c.verdict == ContemptVerdict::Contemptuous {
+                assert!(c.findings.iter().any(|f| f.start < f.end && !f.message.is_empty()), "{t}: {:?}", c.findings);
+            }
+            let r = coach().response(t).unwrap();
+            if r.verdict == ResponseVerdict::Defensive {
+                assert!(r.findings.iter().any(|f| f.start < f.end && !f.message.is_empty()), "{t}: {:?}", r.findings);
+            }
+        }
+    }
+}
+
 /// Sentences written for these tests (not from the development set), to see
 /// whether the rules generalise beyond the examples they were written with.
 mod held_out {
@@ -147,6 +305,11 @@ mod held_out {
             "You're overreacting again.",
             "Yeah, but you were late too.",
             "Don't blame me, I wasn't even there.",
+            // Counter-attack and whataboutism without a keyword of blame.
+            "Oh, and you're perfect?",
+            "Look who's talking.",
+            "What about when you forgot my birthday?",
+            "At least I don't spend every evening on my phone.",
         ] {
             assert!(defensive(t), "should be defensive: {t}");
         }
@@ -178,6 +341,77 @@ mod held_out {
             "Thanks for fixing the tap, it works perfectly.",
         ] {
             assert!(!contemptuous(t), "should be respectful: {t}");
+        }
+    }
+
+    /// Scorn without insult words (issue 12), one device a line: the rules
+    /// about language find each on their own (not only the learned layer),
+    /// and the finding names the words and says kindly why they hurt.
+    #[test]
+    fn scorn_without_insult_words_is_named() {
+        let rules = troth_coach::evaluate::rules_only();
+        for (t, code) in [
+            ("Wow, great job forgetting the tickets again.", "sarcasm"),
+            ("Nice work losing the keys.", "sarcasm"),
+            ("Great, just great.", "sarcasm"),
+            ("I love how you ignored my texts all day.", "sarcasm"),
+            ("Is it really that difficult to text me back?", "sneering_question"),
+            ("What part of \"no\" don't you understand?", "sneering_question"),
+            ("Let me explain this slowly so even you can follow.", "condescension"),
+            ("Boo hoo, poor you.", "contempt_marker"),
+            ("Get over it, nobody asked.", "dismissal"),
+            ("Your little \"side hustle\" lost money again.", "scare_quotes"),
+            ("You were \"working late\", sure.", "scare_quotes"),
+            ("Normal adults manage to pay a bill on time.", "comparison"),
+            ("Even a five-year-old could load the dishwasher.", "comparison"),
+            ("My husband can't cook to save his life, bless him.", "third_party_mockery"),
+            ("Look what I married.", "third_party_mockery"),
+            ("smh, you never learn.", "contempt_marker"),
+            ("You absolute muppet.", "insult"),
+            ("Oh wait, there wasn't one.", "mock_gratitude"),
+            ("So kind of you to finally show up.", "mock_gratitude"),
+            ("Thanks for bothering to reply.", "mock_gratitude"),
+        ] {
+            let a = rules.contempt(t).unwrap();
+            assert_eq!(a.verdict, ContemptVerdict::Contemptuous, "rules alone should find scorn in: {t}");
+            let f = a
+                .findings
+                .iter()
+                .find(|f| f.code == code)
+                .unwrap_or_else(|| panic!("expected a {code} finding in {t:?}, got {:?}", a.findings));
+            assert_eq!(&t[f.start..f.end], f.excerpt, "{t}");
+            assert!(!f.excerpt.trim().is_empty(), "{code} must name its words: {t}");
+            assert!(f.message.len() > 40, "{code} needs a kind explanation");
+            assert!(contemptuous(t), "the shipped coach should agree: {t}");
+        }
+    }
+
+    /// Look-alikes of those devices that carry no scorn: sincere questions,
+    /// praise, self-teasing, sympathy. Neither the rules nor the shipped
+    /// coach may call them contempt.
+    #[test]
+    fn kindness_that_looks_like_scorn_is_not_flagged() {
+        let rules = troth_coach::evaluate::rules_only();
+        for t in [
+            "How hard was it for you to tell your mum?",
+            "Is it too hard to get tickets for Saturday?",
+            "Big deal for me: I got the job!",
+            "So what should we do about the car?",
+            "I love how you always make me laugh.",
+            "I love the way you left me a note this morning.",
+            "It's hard for you to hear this, I know.",
+            "The doctors tried to save her life.",
+            "Even the kids noticed you were tired, are you okay?",
+            "My 5 year old can read now!",
+            "There's no way to leave before five.",
+            "Thanks for remembering my birthday, it meant a lot.",
+            "Glad you could come to dinner.",
+            "That was so thoughtful, thank you.",
+            "Silly me, I left my phone at home.",
+            "Oh that's right, I forgot to tell you about Sam.",
+        ] {
+            assert_eq!(rules.contempt(t).unwrap().verdict, ContemptVerdict::Respectful, "rules: {t}");
+            assert!(!contemptuous(t), "shipped coach: {t}");
         }
     }
 }
