@@ -91,8 +91,10 @@ impl FromStr for TrustType {
 pub struct Rating(u8);
 
 impl Rating {
+    pub const MIN: i64 = 0;
+    pub const MAX: i64 = 10;
     pub fn parse(raw: i64) -> Result<Self, FieldError> {
-        if (0..=10).contains(&raw) {
+        if (Self::MIN..=Self::MAX).contains(&raw) {
             Ok(Rating(raw as u8))
         } else {
             Err(FieldError::new("rating", "pick a number from 0 to 10"))

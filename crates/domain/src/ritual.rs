@@ -137,6 +137,31 @@ pub fn week_key(ts: Timestamp, tz: &TimeZone) -> String {
     format!("{:04}-W{:02}", week.year(), week.week())
 }
 
+/// A week key ("2026-W49") as a person says it, seen from `now` in `tz`:
+/// "this week", "last week", "next week", or "the week of 30 November"
+/// (with the year when it is not this year). A key that is not a week
+/// reads as itself rather than failing a page.
+pub fn week_name(key: &str, now: Timestamp, tz: &TimeZone) -> String {
+    let Some(monday) = week_monday(key) else { return key.to_string() };
+    let today = now.to_zoned(tz.clone()).date();
+    let this_monday = today - i64::from(today.weekday().to_monday_zero_offset()).days();
+    let weeks_ago = (this_monday - monday).get_days().div_euclid(7);
+    match weeks_ago {
+        0 => "this week".to_string(),
+        1 => "last week".to_string(),
+        -1 => "next week".to_string(),
+        _ if monday.year() == today.year() => format!("the week of {}", monday.strftime("%-d %B")),
+        _ => format!("the week of {}", monday.strftime("%-d %B %Y")),
+    }
+}
+
+/// The Monday that starts the ISO week `key` names.
+fn week_monday(key: &str) -> Option<jiff::civil::Date> {
+    let (year, week) = key.split_once("-W")?;
+    let date = jiff::civil::ISOWeekDate::new(year.parse().ok()?, week.parse().ok()?, Weekday::Monday).ok()?;
+    Some(date.date())
+}
+
 /// The agenda, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -216,6 +241,30 @@ impl AgendaStep {
         }
     }
 
+    /// The steps a member answers, in order (every step but `Done`).
+    pub fn answer_steps() -> &'static [AgendaStep] {
+        &AgendaStep::ALL[..AgendaStep::ALL.len() - 1]
+    }
+
+    /// "Step 3 of 7": this step's place among the answer steps (1-based),
+    /// `None` for `Done`.
+    pub fn number(self) -> Option<usize> {
+        AgendaStep::answer_steps().iter().position(|s| *s == self).map(|i| i + 1)
+    }
+
+    /// The step before; `None` on the first.
+    pub fn previous(self) -> Option<Self> {
+        let i = AgendaStep::ALL.iter().position(|s| *s == self)?;
+        i.checked_sub(1).map(|j| AgendaStep::ALL[j])
+    }
+
+    /// Steps where each partner gives their own answer. In these, one's
+    /// words are not coloured by the other's: the partner's answer stays
+    /// out of sight until you have written yours or chosen to skip.
+    pub fn both_answer(self) -> bool {
+        matches!(self, AgendaStep::Appreciations | AgendaStep::Concerns | AgendaStep::Heard)
+    }
+
     /// The following step; `None` after `Done`.
     pub fn next(self) -> Option<Self> {
         let i = AgendaStep::ALL.iter().position(|s| *s == self)?;
@@ -245,8 +294,10 @@ impl FromStr for AgendaStep {
 pub struct HeardRating(u8);
 
 impl HeardRating {
+    pub const MIN: i64 = 0;
+    pub const MAX: i64 = 10;
     pub fn parse(raw: i64) -> Result<Self, FieldError> {
-        if (0..=10).contains(&raw) {
+        if (Self::MIN..=Self::MAX).contains(&raw) {
             Ok(HeardRating(raw as u8))
         } else {
             Err(FieldError::new("heard", "pick a number from 0 to 10"))
@@ -280,6 +331,25 @@ impl RitualText {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         multi_line("text", raw, 1, Self::MAX).map(RitualText)
     }
+}
+
+/// What a member typed in a step but has not saved as an answer yet. Kept
+/// as typed (no trimming, empty allowed: clearing a field is a draft too),
+/// only bounded like an answer.
+pub fn draft_text(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let n = raw.chars().count();
+    if n > RitualText::MAX {
+        return Err(FieldError::new(field, format!("can be at most {} characters (this is {n})", RitualText::MAX)));
+    }
+    Ok(raw.to_string())
+}
+
+/// May a member read the partner's answer to `step`? Always once the
+/// ritual is finished (it is then a record both reread), and in steps one
+/// answers alone; in a step both answer, once they have answered it
+/// themselves or chosen to skip it.
+pub fn partner_answer_visible(step: AgendaStep, finished: bool, answered: bool, skipped: bool) -> bool {
+    finished || !step.both_answer() || answered || skipped
 }
 
 /// One concern: how it felt, told from "I", and one proposal.
@@ -386,6 +456,23 @@ pub fn can_finish(members: &[Id], step_states: &[StepState]) -> Result<(), Ritua
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weeks_have_human_names() {
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        let now: Timestamp = "2026-12-02T10:00:00Z".parse().unwrap(); // a Wednesday
+        assert_eq!(week_key(now, &tz), "2026-W49");
+        assert_eq!(week_name("2026-W49", now, &tz), "this week");
+        assert_eq!(week_name("2026-W48", now, &tz), "last week");
+        assert_eq!(week_name("2026-W50", now, &tz), "next week");
+        assert_eq!(week_name("2026-W47", now, &tz), "the week of 16 November");
+        assert_eq!(week_name("2025-W49", now, &tz), "the week of 1 December 2025");
+        // Around New Year: ISO week 1 of 2026 starts on 29 December 2025.
+        let new_year: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
+        assert_eq!(week_name("2026-W01", new_year, &tz), "this week");
+        assert_eq!(week_name("2025-W52", new_year, &tz), "last week");
+        assert_eq!(week_name("not a week", now, &tz), "not a week");
+    }
+
     use super::*;
 
     fn ts(s: &str) -> Timestamp {
@@ -484,6 +571,41 @@ mod tests {
             assert!((1..=3).contains(&sentences), "{s}: {}", s.prompt());
         }
         assert!("nope".parse::<AgendaStep>().is_err());
+    }
+
+    #[test]
+    fn steps_are_numbered_with_heard_last() {
+        assert_eq!(AgendaStep::answer_steps().len(), 7);
+        assert_eq!(AgendaStep::answer_steps().last(), Some(&AgendaStep::Heard));
+        assert_eq!(AgendaStep::Appreciations.number(), Some(1));
+        assert_eq!(AgendaStep::Promises.number(), Some(3));
+        assert_eq!(AgendaStep::Heard.number(), Some(7));
+        assert_eq!(AgendaStep::Done.number(), None);
+        assert_eq!(AgendaStep::Appreciations.previous(), None);
+        assert_eq!(AgendaStep::WentWell.previous(), Some(AgendaStep::Appreciations));
+        assert_eq!(AgendaStep::Done.previous(), Some(AgendaStep::Heard));
+        let both: Vec<_> = AgendaStep::ALL.into_iter().filter(|s| s.both_answer()).collect();
+        assert_eq!(both, [AgendaStep::Appreciations, AgendaStep::Concerns, AgendaStep::Heard]);
+    }
+
+    #[test]
+    fn a_partners_answer_waits_for_yours_in_steps_both_answer() {
+        use AgendaStep::*;
+        assert!(!partner_answer_visible(Appreciations, false, false, false));
+        assert!(partner_answer_visible(Appreciations, false, true, false));
+        assert!(partner_answer_visible(Concerns, false, false, true));
+        assert!(!partner_answer_visible(Heard, false, false, false));
+        assert!(partner_answer_visible(Heard, true, false, false), "a finished ritual is a record");
+        assert!(partner_answer_visible(WentWell, false, false, false), "a shared step");
+    }
+
+    #[test]
+    fn drafts_are_kept_as_typed_within_bounds() {
+        assert_eq!(draft_text("body", "").unwrap(), "");
+        assert_eq!(draft_text("body", "  half a thought ").unwrap(), "  half a thought ");
+        assert_eq!(draft_text("body", &"é".repeat(1000)).unwrap().chars().count(), 1000);
+        let long = draft_text("proposal", &"x".repeat(1001)).unwrap_err();
+        assert_eq!(long.field, "proposal");
     }
 
     #[test]

@@ -7,33 +7,64 @@
 //! [`Backend`]. Every read of an entry goes through
 //! [`troth_domain::authorize`], inside the store, so no caller can forget it.
 
+mod accounts;
 mod appreciations;
-mod digest;
+mod calendar;
+mod db;
+mod exchanges;
+mod goals;
+mod home;
 mod insights;
-mod migrate;
-mod model;
-mod notify;
+mod journal;
+pub mod lifecycle;
+mod notes;
+mod notifications;
+mod program;
 mod promises;
-mod pulses;
-mod rituals;
+mod pulse;
+mod reflection;
+mod ritual;
 pub mod secret;
-mod sql;
-mod tallies;
-mod weeks;
+mod spaces;
+mod store;
+mod timeline;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use troth_domain::{DisplayName, Email, EntryBody, EntryTitle, Id, SpaceKind, SpaceName, TimeZoneName, Visibility};
+use troth_domain::{DisplayName, Email, EntryBody, Id, SpaceKind, SpaceName, TimeZoneName};
 
+pub use accounts::{
+    Credentials, EmailLink, EmailLinkPurpose, LiveSession, NewUser, SessionInfo, SessionPolicy, ThrottleAttempt,
+    TokenInfo, User,
+};
 pub use appreciations::{Appreciation, AppreciationFilter, AppreciationStore};
-pub use digest::{DigestEntry, DigestPromise, DigestStore, SpaceDigest};
-pub use insights::{InsightStore, MomentCounts};
-pub use model::*;
-pub use notify::{MemberSettings, Notification, NotifyStore};
-pub use promises::{CommitmentLoad, NewPromise, Promise, PromiseEventView, PromiseFilter, PromiseStore};
-pub use pulses::{Pulse, PulseStore, Ratings};
-pub use rituals::{Ritual, RitualAnswer, RitualInput, RitualSlot, RitualStore};
-pub use sql::{Backend, SqlStore, StoreOptions};
+pub use db::schema::{Column, Table, TypeFamily};
+pub use db::{Backend, SqlStore, StoreOptions};
+pub use exchanges::{Exchange, ExchangeResponse, ExchangeStore, NewExchange, OwnPart, PartWritten, RevealedPart};
+pub use goals::{
+    Experience, ExperienceChanged, ExperiencePatch, Goal, GoalChanged, GoalPatch, GoalStore, Milestone, NewExperience,
+    NewGoal,
+};
+pub use home::{DigestAsk, DigestEntry, DigestProgram, DigestPromise, DigestStore, FirstStepsDone, SpaceDigest};
+pub use insights::{InsightStore, MomentCounts, ScoreSharing};
+pub use journal::{
+    BadCursor, ExportedPhoto, JournalComment, JournalCursor, JournalEntry, JournalPage, JournalPhoto, JournalRevision,
+    JournalStore, NewPhoto,
+};
+pub use lifecycle::{Export, ExportedSpace};
+pub use notes::{EntryFilter, EntryKind, EntryPatch, EntryView, NewEntry, SealedState};
+pub use notifications::{MemberSettings, Notification, NotifyStore};
+pub use program::{
+    utc_day, NewSession, ProgramOverview, ProgramSession, ProgramStore, SessionAnswer, SessionReflection, TonightLog,
+};
+pub use promises::{
+    ActionWords, CommitmentLoad, NewPromise, Promise, PromiseEventView, PromiseFilter, PromiseStore, ProposedTermsView,
+};
+pub use pulse::{Pulse, PulseStore, Ratings};
+pub use reflection::{Reflection, ReflectionAnswer, ReflectionStore};
+pub use ritual::{DraftInput, Ritual, RitualAnswer, RitualDraft, RitualInput, RitualSlot, RitualStore};
+pub use spaces::{Invite, InvitePreview, InviteStatus, Member, Space};
+pub use timeline::{TimelineMoment, TimelineRevision, TimelineStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -82,43 +113,20 @@ impl From<troth_domain::Denied> for StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-pub struct NewUser {
-    pub email: Email,
-    pub password_hash: String,
-    pub display_name: DisplayName,
-    pub time_zone: TimeZoneName,
-}
-
-pub struct NewEntry {
-    pub kind: EntryKind,
-    pub visibility: Visibility,
-    pub title: EntryTitle,
-    pub body: EntryBody,
-    /// When it was written; `None` means now. Only `troth demo` and imports
-    /// set it: the web layer always passes `None`.
-    pub at: Option<Timestamp>,
-}
-
-pub struct EntryPatch {
-    pub title: Option<EntryTitle>,
-    pub body: Option<EntryBody>,
-}
-
-/// Timeouts that decide whether a session is still alive.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionPolicy {
-    pub idle: jiff::SignedDuration,
-    pub absolute: jiff::SignedDuration,
-}
-
 #[async_trait]
 pub trait Store:
     AppreciationStore
     + DigestStore
+    + ExchangeStore
+    + GoalStore
     + InsightStore
+    + JournalStore
+    + ProgramStore
     + PromiseStore
     + PulseStore
+    + ReflectionStore
     + RitualStore
+    + TimelineStore
     + NotifyStore
     + Send
     + Sync
@@ -146,14 +154,10 @@ pub trait Store:
         user_agent: &str,
         now: Timestamp,
     ) -> Result<Id>;
-    /// The session and its user if the session is alive under `policy`;
-    /// refreshes `last_seen_at` at most once a minute (to spare writes).
-    async fn session(
-        &self,
-        secret_hash: &str,
-        now: Timestamp,
-        policy: SessionPolicy,
-    ) -> Result<Option<(SessionInfo, User)>>;
+    /// The session, its user and their unread count if the session is alive
+    /// under `policy`; refreshes `last_seen_at` at most once a minute (to
+    /// spare writes).
+    async fn session(&self, secret_hash: &str, now: Timestamp, policy: SessionPolicy) -> Result<Option<LiveSession>>;
     async fn sessions_of(&self, user: Id) -> Result<Vec<SessionInfo>>;
     async fn end_session(&self, user: Id, session: Id) -> Result<()>;
     async fn end_sessions_except(&self, user: Id, keep: Option<Id>) -> Result<u64>;
@@ -161,12 +165,27 @@ pub trait Store:
     async fn token_user(&self, secret_hash: &str, now: Timestamp) -> Result<Option<(TokenInfo, User)>>;
     async fn tokens_of(&self, user: Id) -> Result<Vec<TokenInfo>>;
     async fn delete_token(&self, user: Id, token: Id) -> Result<()>;
+    /// Ends every access token of `user`; how many there were.
+    async fn end_tokens(&self, user: Id) -> Result<u64>;
 
     // Login throttling --------------------------------------------------------
-    /// When the key may try again (None: now).
-    async fn throttle_locked_until(&self, key: &str) -> Result<Option<Timestamp>>;
-    async fn throttle_failure(&self, key: &str, free_failures: i64, now: Timestamp) -> Result<()>;
+    /// Counts one attempt under `key`, before the password is checked, and
+    /// locks the key as the new count calls for; or says how long it waits.
+    async fn throttle_reserve(&self, key: &str, free_failures: i64, now: Timestamp) -> Result<ThrottleAttempt>;
+    /// Takes back one reserved attempt that was not a failure.
+    async fn throttle_release(&self, key: &str, free_failures: i64) -> Result<()>;
     async fn throttle_clear(&self, key: &str) -> Result<()>;
+
+    // Links sent by email -------------------------------------------------------
+    /// Keeps a link under the hash of its secret (and sweeps expired ones).
+    async fn create_email_link(&self, link: &EmailLink, token_hash: &str) -> Result<()>;
+    /// Reads a living link without using it up (`NotFound`, `Gone` as below).
+    async fn email_link(&self, purpose: EmailLinkPurpose, token_hash: &str, now: Timestamp) -> Result<EmailLink>;
+    /// Ends every link sent to `email`; how many there were.
+    async fn end_email_links(&self, email: &str) -> Result<u64>;
+    /// Uses a link up: `NotFound` when unknown or already used, `Gone`
+    /// when its time has passed.
+    async fn claim_email_link(&self, purpose: EmailLinkPurpose, token_hash: &str, now: Timestamp) -> Result<EmailLink>;
 
     // Spaces and invites ------------------------------------------------------
     async fn create_space(&self, owner: Id, name: &SpaceName, kind: SpaceKind) -> Result<Space>;
@@ -175,7 +194,7 @@ pub trait Store:
     async fn space_for(&self, user: Id, space: Id) -> Result<Space>;
     async fn rename_space(&self, user: Id, space: Id, name: &SpaceName) -> Result<Space>;
     /// Leaves: deletes the leaver's private entries and unrevealed sealed
-    /// parts there; shared entries stay for the other member.
+    /// parts (of notes and exchanges) there; shared entries stay for the other member.
     async fn leave_space(&self, user: Id, space: Id) -> Result<()>;
     async fn create_invite(
         &self,
