@@ -44,6 +44,17 @@
     try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (_) {}
   }
 
+  // A refused form: take the person straight to the first field at fault
+  // (its sentence is read with it, through aria-describedby).
+  // Centred, so the sentence under it shows too.
+  var wrong = document.querySelector("[aria-invalid=true]");
+  if (wrong) {
+    // A group of radios is marked as a whole: focus its first radio.
+    var target = wrong.matches("fieldset") ? wrong.querySelector("input") || wrong : wrong;
+    target.focus({ preventScroll: true });
+    wrong.scrollIntoView({ block: "center" });
+  }
+
   // Select the invite link on focus so it is easy to copy.
   var link = document.getElementById("invite-link");
   if (link) link.addEventListener("focus", function () { link.select(); });

@@ -1,6 +1,7 @@
 //! The authorization matrix: every actor × every visibility × every
 //! operation, against the real server. Later features add their routes here.
 
+use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -243,3 +244,94 @@ async fn private_is_invisible_case(app: &TestApp) {
 on_each_backend!(authorization_matrix, matrix_case);
 on_each_backend!(former_members_see_nothing, former_member_case);
 on_each_backend!(private_entries_are_invisible_to_the_partner, private_is_invisible_case);
+
+/// The new routes keep the privacy rule: outsiders get 404, logged-out 401.
+async fn everyday_matrix_case(app: &TestApp) {
+    let (a, _b, sid) = app.pair().await;
+    let outsider = app.register("Cy").await;
+    let due = (Timestamp::now() + SignedDuration::from_hours(30)).to_string();
+    let p: Value = a
+        .post_json(&format!("/api/v1/pairs/{sid}/promises"), json!({"text": "x", "due": due}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: Value = a
+        .post_json(&format!("/api/v1/pairs/{sid}/appreciations"), json!({"text": "thanks"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pulse: Value = a
+        .post_json(
+            &format!("/api/v1/pairs/{sid}/pulses"),
+            json!({"emotional": 5, "instrumental": 5, "informational": 5, "self": 5, "situational": 5, "physical": 5}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r: Value = a.post_json(&format!("/api/v1/pairs/{sid}/rituals"), json!({})).await.json().await.unwrap();
+    let j: Value = a
+        .post_json(&format!("/api/v1/pairs/{sid}/journal"), json!({"title": "t", "happened": "h"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jid = j["id"].as_str().unwrap();
+    let photo = reqwest::multipart::Form::new()
+        .part("photo", reqwest::multipart::Part::bytes(crate::journal::jpeg_with_gps(20, 20)).file_name("p.jpg"));
+    let photo: Value = a
+        .client
+        .post(a.url(&format!("/api/v1/pairs/{sid}/journal/{jid}/photos")))
+        .multipart(photo)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = photo["id"].as_str().unwrap();
+    let paths = [
+        format!("/api/v1/pairs/{sid}/promises"),
+        format!("/api/v1/pairs/{sid}/promises/{}", p["id"].as_str().unwrap()),
+        format!("/api/v1/pairs/{sid}/appreciations"),
+        format!("/api/v1/pairs/{sid}/pulses"),
+        format!("/api/v1/pairs/{sid}/pulses/{}", pulse["pulse"]["id"].as_str().unwrap()),
+        format!("/api/v1/pairs/{sid}/rituals/{}", r["id"].as_str().unwrap()),
+        format!("/api/v1/pairs/{sid}/insights"),
+        format!("/api/v1/pairs/{sid}/ritual/slot"),
+        format!("/spaces/{sid}/promises"),
+        format!("/spaces/{sid}/insights"),
+        format!("/spaces/{sid}/pulse"),
+        format!("/api/v1/pairs/{sid}/program"),
+        format!("/api/v1/pairs/{sid}/program/sessions"),
+        format!("/spaces/{sid}/program"),
+        format!("/spaces/{sid}/program/library"),
+        format!("/api/v1/pairs/{sid}/goals"),
+        format!("/api/v1/pairs/{sid}/experiences"),
+        format!("/spaces/{sid}/goals"),
+        format!("/api/v1/pairs/{sid}/journal"),
+        format!("/api/v1/pairs/{sid}/journal/{jid}"),
+        format!("/api/v1/pairs/{sid}/journal/{jid}/photos/{pid}"),
+        format!("/spaces/{sid}/journal"),
+        format!("/spaces/{sid}/journal/{jid}"),
+        format!("/spaces/{sid}/journal/{jid}/photos/{pid}"),
+    ];
+    let anon = client();
+    for path in &paths {
+        assert_eq!(outsider.get(path).await.status(), StatusCode::NOT_FOUND, "outsider {path}");
+        let s = anon.get(app.url(path)).send().await.unwrap().status();
+        assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::SEE_OTHER, "logged out {path}: {s}");
+        assert_eq!(a.get(path).await.status(), StatusCode::OK, "member {path}");
+    }
+    let heart = outsider
+        .post_json(
+            &format!("/api/v1/pairs/{sid}/appreciations/{}/heart", t["id"].as_str().unwrap()),
+            json!({"on": true}),
+        )
+        .await;
+    assert_eq!(heart.status(), StatusCode::NOT_FOUND);
+}
+
+on_each_backend!(everyday_routes_keep_the_privacy_rule, everyday_matrix_case);

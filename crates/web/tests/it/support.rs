@@ -78,6 +78,14 @@ pub async fn database_url(db: Db) -> (String, Option<TempDir>) {
 
 pub async fn spawn_app_with(db: Db, config: WebConfig) -> TestApp {
     let (url, dir) = database_url(db).await;
+    let mut app = spawn_app_on(db, url, config).await;
+    app._dir = dir;
+    app
+}
+
+/// A server with its own pool on an existing database: several of these on
+/// one PostgreSQL database are several instances of one troth.
+pub async fn spawn_app_on(db: Db, url: String, config: WebConfig) -> TestApp {
     let mut opts = StoreOptions::new(url);
     opts.max_connections = 8;
     let store = Arc::new(SqlStore::connect(&opts).await.expect("store connects"));
@@ -85,14 +93,52 @@ pub async fn spawn_app_with(db: Db, config: WebConfig) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let dyn_store: Arc<dyn Store> = store.clone();
     tokio::spawn(troth_web::launch(listener, dyn_store, config, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), store, db, _dir: dir }
+    TestApp { base: format!("http://{addr}"), store, db, _dir: None }
+}
+
+/// The account a registration answer made: at once (201), or, where mail
+/// is set up (202, "check your email"), made here as following the emailed
+/// link would (that path is tested in `mail.rs`) and logged in with `client`.
+pub async fn registered(
+    app: &TestApp,
+    client: &Client,
+    res: Response,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> Value {
+    match res.status() {
+        StatusCode::CREATED => res.json().await.unwrap(),
+        StatusCode::ACCEPTED => {
+            let hash = troth_web::hash_password(password, &troth_web::PasswordParams::default()).unwrap();
+            app.store
+                .create_user(troth_store::NewUser {
+                    email: troth_domain::Email::parse(email).unwrap(),
+                    password_hash: hash,
+                    display_name: troth_domain::DisplayName::parse(name).unwrap(),
+                    time_zone: troth_domain::TimeZoneName::parse("Europe/Paris").unwrap(),
+                })
+                .await
+                .unwrap();
+            let login = client
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(login.status(), StatusCode::OK, "log in {name}");
+            login.json().await.unwrap()
+        }
+        other => panic!("register {name}: {other}"),
+    }
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, WebConfig::default()).await
 }
 
-/// A person with their own cookie jar.
+/// A person with their own cookie jar (a clone shares the jar).
+#[derive(Clone)]
 pub struct Person {
     pub client: Client,
     pub base: String,
@@ -100,8 +146,23 @@ pub struct Person {
     pub id: String,
 }
 
+/// A person's client: keeps cookies, follows no redirect, and says (as a
+/// browser on troth's own pages does) that its requests are same-origin;
+/// tests of forged requests set their own `Origin` and `Sec-Fetch-Site`.
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(same_origin_headers())
+        .build()
+        .unwrap()
+}
+
+/// What a browser adds to a request from one of the server's own pages.
+pub fn same_origin_headers() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("sec-fetch-site", reqwest::header::HeaderValue::from_static("same-origin"));
+    h
 }
 
 impl TestApp {
@@ -118,8 +179,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED, "register {name}");
-        let user: Value = res.json().await.unwrap();
+        let user = registered(self, &client, res, &email, "correct horse battery", name).await;
         Person { client, base: self.base.clone(), email, id: user["id"].as_str().unwrap().to_string() }
     }
 
@@ -190,4 +250,23 @@ macro_rules! on_each_backend {
             }
         }
     };
+}
+
+pub async fn user(store: &troth_store::SqlStore, name: &str) -> troth_domain::Id {
+    store
+        .create_user(troth_store::NewUser {
+            email: troth_domain::Email::parse(&format!("{}@example.org", unique(name))).unwrap(),
+            password_hash: "x".into(),
+            display_name: troth_domain::DisplayName::parse(name).unwrap(),
+            time_zone: troth_domain::TimeZoneName::utc(),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+/// The CSRF token a page's forms carry.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("the page has a CSRF field") + 20;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
 }
