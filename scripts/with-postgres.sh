@@ -19,7 +19,13 @@
 # PostgreSQL refuses to run as root, so as root the server runs as the OS
 # user `postgres` (created with `useradd --system` if missing).
 # Knobs: TROTH_PG_PORT (fixed port instead of a free one),
-#        TROTH_PG_TMPDIR (where the temp dir goes; default /tmp).
+#        TROTH_PG_TMPDIR (where the temp dir goes; default /tmp),
+#        TROTH_PG_SSL=1 (TLS only: makes a throwaway CA and a server
+#            certificate for 127.0.0.1/localhost with openssl, starts the
+#            server with ssl=on, refuses plain TCP, and also exports
+#            TROTH_TEST_PG_CA (the CA that signed the server certificate)
+#            and TROTH_TEST_PG_OTHER_CA (an unrelated CA, for tests that
+#            expect verification to fail)). Off by default.
 set -euo pipefail
 
 log() { printf 'with-postgres: %s\n' "$*" >&2; }
@@ -166,6 +172,41 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
     fi
 }
 
+# Statement statistics, for the test that checks every everyday statement is
+# pinned to one space or one person (tests/it/hotpath.rs), when the server
+# has the module (Debian's postgresql package does).
+PRELOAD=""
+[[ -e "$BINDIR/../lib/pg_stat_statements.so" || -e "$("$BINDIR/pg_config" --pkglibdir 2>/dev/null)/pg_stat_statements.so" ]] &&
+    PRELOAD="shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.max = 10000"
+
+SSL_CONF=""
+if [[ "${TROTH_PG_SSL:-0}" == "1" ]]; then
+    command -v openssl >/dev/null 2>&1 || die "TROTH_PG_SSL=1 needs openssl"
+    TLSDIR="$PGTMP/tls"
+    mkdir -p "$TLSDIR"
+    make_ca() { # name
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=troth test $1" \
+            -keyout "$TLSDIR/$1.key" -out "$TLSDIR/$1.crt" >/dev/null 2>&1 || die "openssl: cannot make $1"
+    }
+    make_ca ca
+    make_ca other-ca
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$TLSDIR/server.key" -out "$TLSDIR/server.csr" >/dev/null 2>&1 || die "openssl: server request"
+    printf 'subjectAltName = IP:127.0.0.1, DNS:localhost\n' >"$TLSDIR/server.ext"
+    openssl x509 -req -in "$TLSDIR/server.csr" -CA "$TLSDIR/ca.crt" -CAkey "$TLSDIR/ca.key" -CAcreateserial \
+        -days 2 -extfile "$TLSDIR/server.ext" -out "$TLSDIR/server.crt" >/dev/null 2>&1 || die "openssl: server certificate"
+    chmod 0600 "$TLSDIR"/*.key
+    chmod 0644 "$TLSDIR"/*.crt
+    [[ $(id -u) -eq 0 ]] && chown -R "$PG_OS_USER": "$TLSDIR"
+    SSL_CONF="ssl = on
+ssl_cert_file = '$TLSDIR/server.crt'
+ssl_key_file = '$TLSDIR/server.key'"
+    # TLS only over TCP: a client that does not ask for it is turned away.
+    { echo 'hostnossl all all all reject'; cat "$DATADIR/pg_hba.conf"; } >"$TLSDIR/pg_hba.conf"
+    cat "$TLSDIR/pg_hba.conf" >"$DATADIR/pg_hba.conf"
+fi
+
 # The free port could be taken between picking and binding: retry a few times.
 started=0
 for attempt in 1 2 3 4 5; do
@@ -180,6 +221,8 @@ full_page_writes = off
 synchronous_commit = off
 log_min_messages = warning
 log_connections = off
+$PRELOAD
+$SSL_CONF
 EOF
     [[ $(id -u) -eq 0 ]] && chown "$PG_OS_USER": "$PGTMP/troth.conf"
     grep -q "^include = '$PGTMP/troth.conf'" "$DATADIR/postgresql.conf" ||
@@ -200,6 +243,10 @@ done
     die "could not create role/database troth"
 
 export TROTH_TEST_DATABASE_URL="postgres://troth@127.0.0.1:$PORT/troth"
+if [[ -n "$SSL_CONF" ]]; then
+    export TROTH_TEST_PG_CA="$TLSDIR/ca.crt" TROTH_TEST_PG_OTHER_CA="$TLSDIR/other-ca.crt"
+    log "TLS only; TROTH_TEST_PG_CA=$TROTH_TEST_PG_CA"
+fi
 log "$("$BINDIR/postgres" --version | sed 's/^postgres (PostgreSQL) /PostgreSQL /') from $BINDIR up on 127.0.0.1:$PORT (data $DATADIR)"
 log "TROTH_TEST_DATABASE_URL=$TROTH_TEST_DATABASE_URL"
 

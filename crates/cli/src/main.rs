@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod files;
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ enum Command {
     Export {
         #[arg(long)]
         email: String,
+        /// Write to this new file (owner-only) instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Fill the database with two demo partners and months of history
     Demo,
@@ -94,6 +98,8 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    // Diaries, backups and SQLite's own side files: owner-only from birth.
+    files::restrict_new_files();
     let cli = Cli::parse();
     // The coach needs no database and no runtime.
     if let Command::Coach { mode } = &cli.command {
@@ -123,11 +129,20 @@ fn init_logging(filter: &str) {
 
 async fn open_store(eff: &config::Effective) -> Result<SqlStore, String> {
     config::prepare_sqlite_dir(&eff.database_url).map_err(|e| format!("cannot create the data folder: {e}"))?;
+    let sqlite_file = files::sqlite_path(&eff.database_url);
+    if let Some(db) = &sqlite_file {
+        // Held until exit: `restore` refuses while any troth has it open.
+        files::hold_in_use_lock(db)?;
+    }
     let mut opts = StoreOptions::new(&eff.database_url);
     opts.max_connections = eff.max_connections;
-    SqlStore::connect(&opts)
+    let store = SqlStore::connect(&opts)
         .await
-        .map_err(|e| format!("cannot open the database {}: {e}", config::redact_url(&eff.database_url)))
+        .map_err(|e| format!("cannot open the database {}: {e}", config::redact_url(&eff.database_url)))?;
+    if let Some(db) = &sqlite_file {
+        files::tighten_database_files(db);
+    }
+    Ok(store)
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -158,7 +173,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Restore { file, force } => restore(&eff, &file, force).await,
-        Command::Export { email } => {
+        Command::Export { email, output } => {
             let store = open_store(&eff).await?;
             let email = Email::parse(&email).map_err(|e| e.to_string())?;
             let creds = store
@@ -167,7 +182,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .ok_or("no account with that email")?;
             let export = store.export_user(creds.user_id).await.map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?);
+            let json = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
+            match output {
+                Some(path) => files::write_new_private(&path, format!("{json}\n").as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => println!("{json}"),
+            }
             store.close().await;
             Ok(())
         }
@@ -193,8 +213,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let hash = troth_web::hash_password(password.expose(), &eff.web.password).map_err(|e| e.to_string())?;
             store.set_password_hash(creds.user_id, &hash).await.map_err(|e| e.to_string())?;
             let ended = store.end_sessions_except(creds.user_id, None).await.map_err(|e| e.to_string())?;
+            let tokens = store.end_tokens(creds.user_id).await.map_err(|e| e.to_string())?;
+            // A reset link emailed earlier would undo this: it ends too.
+            store.end_email_links(email.as_str()).await.map_err(|e| e.to_string())?;
             store.close().await;
-            println!("password changed; {ended} session(s) ended");
+            println!("password changed; {ended} session(s) and {tokens} access token(s) ended");
             Ok(())
         }
         Command::Config { .. } => {
@@ -218,8 +241,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("max_body_kib = {}", w.max_body_bytes / 1024);
             println!("log = {:?}", eff.log);
             match &w.smtp {
-                Some(s) => println!("smtp = {:?} (port {}, from {:?})", s.host, s.port, s.from),
-                None => println!("smtp = (off: reminders in the app only)"),
+                Some(m) => {
+                    let s = m.settings();
+                    println!(
+                        "smtp = {:?} (port {}, {}, from {:?}, {}, timeout {} s{})",
+                        s.host,
+                        s.port,
+                        s.security.as_str(),
+                        s.from,
+                        // The user name only: the password is never printed.
+                        s.auth.as_ref().map_or_else(|| "no login".to_string(), |a| format!("login as {:?}", a.user)),
+                        s.timeout.as_secs(),
+                        s.ca_file.as_ref().map(|p| format!(", also trusting {}", p.display())).unwrap_or_default()
+                    )
+                }
+                None => println!("smtp = (off: reminders in the app only; registration answers at once)"),
             }
             Ok(())
         }
@@ -233,6 +269,17 @@ async fn serve(eff: config::Effective) -> Result<(), String> {
     let listener =
         tokio::net::TcpListener::bind(&eff.bind).await.map_err(|e| format!("cannot listen on {}: {e}", eff.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Before anything uses it (the reminders' email links too): the public
+    // URL, or the loopback address; a reachable server without one stops here.
+    let mut web = eff.web;
+    let derived = web.public_url.trim().is_empty();
+    web.settle_public_url(addr)?;
+    if derived {
+        tracing::info!(
+            public_url = %web.public_url,
+            "no public_url set: links use this loopback address (set public_url when people reach troth through a proxy)"
+        );
+    }
     let store: Arc<dyn Store> = Arc::new(store);
     tracing::info!(
         backend = store.backend().name(),
@@ -240,9 +287,9 @@ async fn serve(eff: config::Effective) -> Result<(), String> {
         "troth is listening"
     );
     println!("troth is running at http://{addr}  (database: {})", config::redact_url(&eff.database_url));
-    troth_web::reminders::spawn(store.clone(), eff.web.clone());
+    troth_web::reminders::spawn(store.clone(), web.clone());
     let closing = store.clone();
-    troth_web::launch(listener, store, eff.web, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    troth_web::launch(listener, store, web, shutdown_signal()).await.map_err(|e| e.to_string())?;
     closing.close().await;
     Ok(())
 }
@@ -264,13 +311,10 @@ async fn shutdown_signal() {
 }
 
 async fn restore(eff: &config::Effective, file: &std::path::Path, force: bool) -> Result<(), String> {
-    let target = eff
-        .database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| eff.database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or("").to_string())
-        .ok_or("restore works on SQLite; for PostgreSQL use pg_restore")?;
+    let target =
+        files::sqlite_path(&eff.database_url).ok_or("restore works on a SQLite file; for PostgreSQL use pg_restore")?;
     // Check the backup is a troth database before touching anything.
+    files::check_sqlite_file(file)?;
     let probe = SqlStore::connect(&StoreOptions {
         url: format!("sqlite://{}?mode=ro", file.display()),
         max_connections: 1,
@@ -280,21 +324,38 @@ async fn restore(eff: &config::Effective, file: &std::path::Path, force: bool) -
     .await
     .map_err(|e| format!("{} is not a readable SQLite file: {e}", file.display()))?;
     let versions = probe.schema_versions().await.map_err(|_| format!("{} is not a troth backup", file.display()))?;
+    // A damaged file (cut short, bytes changed) can still answer the query
+    // above; the structural check reads every page.
+    let problems = probe.integrity_problems().await;
     probe.close().await;
-    let target = PathBuf::from(target);
+    match problems {
+        Ok(problems) if problems.is_empty() => {}
+        Ok(problems) => {
+            return Err(format!(
+                "{} is damaged ({}); nothing was restored",
+                file.display(),
+                problems.into_iter().take(3).collect::<Vec<_>>().join("; ")
+            ))
+        }
+        Err(e) => return Err(format!("{} is damaged ({e}); nothing was restored", file.display())),
+    }
+    if versions.1 > versions.0 {
+        return Err(format!(
+            "{} comes from a newer troth (schema version {}, this one knows {}); nothing was restored",
+            file.display(),
+            versions.1,
+            versions.0
+        ));
+    }
+    if let Some(parent) = target.parent() {
+        files::create_private_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    // Replacing the file under a running server corrupts what it has open.
+    let _exclusive = files::lock_for_replacement(&target)?;
     if target.exists() && !force {
         return Err(format!("{} exists; stop the server and pass --force to replace it", target.display()));
     }
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-    }
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", target.display()));
-        if side.exists() {
-            std::fs::remove_file(&side).map_err(|e| e.to_string())?;
-        }
-    }
-    std::fs::copy(file, &target).map_err(|e| e.to_string())?;
+    files::replace_database(file, &target).map_err(|e| format!("cannot restore to {}: {e}", target.display()))?;
     println!("restored {} (schema version {}) to {}", file.display(), versions.1, target.display());
     Ok(())
 }
