@@ -662,7 +662,11 @@ async fn pages_case(app: &TestApp) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
     assert!(html.contains("kept-typed-text-7070"), "the typed part is kept");
-    assert!(html.contains("id=\"prompt-error\"") && html.contains("cannot be empty"), "a sentence by the field");
+    assert!(
+        html.contains("id=\"prompt-error\" role=\"alert\">Please write something first."),
+        "a sentence by the field, in sentence case"
+    );
+    assert!(!html.contains("prompt: "), "no field names in what people read");
     assert!(a.get(&base(&sid)).await.json::<Vec<Value>>().await.unwrap().is_empty(), "nothing half written");
 
     let made = a

@@ -533,6 +533,8 @@ async fn pages_case(app: &TestApp) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
     assert!(html.contains("id=\"new-goal-target_date-error\""), "the sentence by the date field");
+    assert!(html.contains("role=\"alert\">Use a date like 2026-05-31"), "in sentence case");
+    assert!(!html.contains("target_date: "), "no field names in what people read");
     assert!(html.contains("kept-why-7171") && html.contains("kept-step-7272") && html.contains("Walk the coast path"));
     assert_eq!(count(app, "SELECT COUNT(*) FROM goals").await, 0, "nothing half written");
 

@@ -301,7 +301,7 @@ async fn choose_to_share_case(app: &TestApp) {
     let token = csrf_of(&page);
     let none = a.client.post(&url).form(&[("_csrf", token.as_str())]).send().await.unwrap();
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(none.text().await.unwrap().contains("tick at least one"));
+    assert!(none.text().await.unwrap().contains(">Tick at least one"), "in sentence case");
 
     // A box that is not one's own (the partner's together session) refuses the whole choice.
     let together = start(&a, &sid, &starter(Mode::Together)).await;

@@ -444,7 +444,7 @@ pub async fn login(
             &e,
             render_status(
                 e.status,
-                login_page(&form.email, form.next.as_deref(), Some(&e.message), state.config.smtp.is_some()),
+                login_page(&form.email, form.next.as_deref(), Some(&e.sentence()), state.config.smtp.is_some()),
             ),
         )),
         Err(e) => Err(e.into()),

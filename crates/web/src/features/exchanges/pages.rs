@@ -93,11 +93,12 @@ pub struct RememberForm {
 /// the sentence can stand next to that field.
 struct Failure<'a> {
     field: Option<&'a str>,
-    message: &'a str,
+    /// In sentence case, without the field's name.
+    message: String,
 }
 
 fn failure(e: &ApiError) -> Failure<'_> {
-    Failure { field: e.field, message: &e.message }
+    Failure { field: e.field, message: e.sentence() }
 }
 
 /// The sentence next to a field, when the failure is about that field.
@@ -111,7 +112,7 @@ fn field_error(fail: Option<&Failure<'_>>, field: &str) -> Markup {
 
 /// A failure that belongs to no one field goes at the top of the form.
 fn form_error(fail: Option<&Failure<'_>>) -> Markup {
-    alert(fail.filter(|f| f.field.is_none()).map(|f| f.message))
+    alert(fail.filter(|f| f.field.is_none()).map(|f| f.message.as_str()))
 }
 
 fn prose(text: &str) -> Markup {

@@ -112,7 +112,7 @@ impl Retry<'_> {
 fn field_error(retry: Option<&Retry<'_>>, slot: Slot, field: &str, id: &str) -> Markup {
     html! {
         @if let Some(r) = retry.filter(|r| r.slot == slot && r.error.field == Some(field)) {
-            p class="field-error" id=(id) role="alert" { (r.error.message) }
+            p class="field-error" id=(id) role="alert" { (r.error.sentence()) }
         }
     }
 }
@@ -123,7 +123,7 @@ fn described_by(retry: Option<&Retry<'_>>, slot: Slot, field: &str, id: &str) ->
 
 /// A refusal of a form that belongs to no one field, at the top of that form.
 fn form_error(retry: Option<&Retry<'_>>, slot: Slot) -> Markup {
-    alert(retry.filter(|r| r.slot == slot && r.error.field.is_none()).map(|r| r.error.message.as_str()))
+    alert(retry.filter(|r| r.slot == slot && r.error.field.is_none()).map(|r| r.error.sentence()).as_deref())
 }
 
 fn prose(text: &str) -> Markup {

@@ -76,7 +76,7 @@ pub async fn goal(state: &AppState, me: Id, space: Id, goal: Id) -> ApiResult<Go
 pub async fn create_goal(state: &AppState, me: Id, space: &Space, input: GoalInput<'_>) -> ApiResult<Goal> {
     let mut milestones = Vec::new();
     for m in input.milestones {
-        if let Some(text) = present("milestones", Some(m), MilestoneTitle::MAX)? {
+        if let Some(text) = present("milestone", Some(m), MilestoneTitle::MAX)? {
             milestones.push(MilestoneTitle::parse(text)?);
         }
     }

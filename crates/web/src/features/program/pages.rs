@@ -47,14 +47,14 @@ pub fn routes() -> Pages {
 fn field_error(error: Option<&ApiError>, field: &str) -> Markup {
     html! {
         @if let Some(e) = error.filter(|e| e.field == Some(field)) {
-            p class="field-error" role="alert" id={"err-" (field)} { (e.message) }
+            p class="field-error" role="alert" id={"err-" (field)} { (e.sentence()) }
         }
     }
 }
 
 /// The message of an error that belongs to no one field.
-fn page_error(error: Option<&ApiError>) -> Option<&str> {
-    error.filter(|e| e.field.is_none()).map(|e| e.message.as_str())
+fn page_error(error: Option<&ApiError>) -> Option<String> {
+    error.filter(|e| e.field.is_none()).map(|e| e.sentence())
 }
 
 fn trust_labels(kinds: &[TrustType]) -> String {
@@ -204,7 +204,7 @@ pub async fn space_library_page(
 fn begin_box(who: &Identity, space: &Space, e: &Exercise, error: Option<&ApiError>) -> Markup {
     html! {
         section class="card highlight" id="begin" {
-            (alert(page_error(error)))
+            (alert(page_error(error).as_deref()))
             @match e.mode {
                 Mode::Sealed => {
                     h2 { "Begin as a sealed exchange" }
@@ -410,7 +410,7 @@ fn program_body(
                 form method="post" action={"/spaces/" (sid) "/program/share"} class="stack" {
                     (csrf_field(who))
                     @if let Some(e) = share_error {
-                        p class="field-error" id="share-error" role="alert" { (e.message) }
+                        p class="field-error" id="share-error" role="alert" { (e.sentence()) }
                     }
                     fieldset aria-describedby=[share_error.map(|_| "share-error")] {
                         legend class="visually-hidden" { "Exercises to share" }
@@ -560,7 +560,7 @@ fn step_screen(
         progress max=(total + 1) value=(index + 1) {}
         h2 { (step.title) }
         p { (step.text) }
-        (alert(page_error(error)))
+        (alert(page_error(error).as_deref()))
         form method="post" action={(base) "/steps/" (index + 1)} class="stack" {
             (csrf_field(who))
             @for (i, prompt) in slots.iter().enumerate() {
@@ -606,7 +606,7 @@ fn reflection_screen(
             progress max=(total + 1) value=(total + 1) {}
         }
         h2 { "Looking back" }
-        (alert(page_error(error)))
+        (alert(page_error(error).as_deref()))
         form method="post" action={(base) "/finish"} class="stack" {
             (csrf_field(who))
             label for="learned" { "What did we learn?" }

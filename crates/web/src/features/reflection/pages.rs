@@ -80,7 +80,7 @@ fn day(r: &Reflection, tz: &str, format: &str) -> String {
 fn field_error(error: Option<&ApiError>, field: &str) -> Markup {
     html! {
         @if let Some(e) = error.filter(|e| e.field == Some(field)) {
-            p class="field-error" id={(field) "-error"} role="alert" { (e.message) }
+            p class="field-error" id={(field) "-error"} role="alert" { (e.sentence()) }
         }
     }
 }
@@ -128,7 +128,7 @@ fn reflection_page(who: &Identity, items: &[Reflection], form: &ReflectionForm, 
             p class="muted" { "Only you can ever see this page: not your partner, not how many times you came here, not when." }
             section class="card" {
                 h2 { "A new reflection" }
-                (alert(error.filter(|e| e.field.is_none()).map(|e| e.message.as_str())))
+                (alert(error.filter(|e| e.field.is_none()).map(|e| e.sentence()).as_deref()))
                 form method="post" action="/reflection" class="stack" {
                     (csrf_field(who))
                     @for q in Quality::ALL {
