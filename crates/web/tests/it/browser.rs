@@ -572,6 +572,56 @@ async fn promise_ritual_appreciation_insights() {
     b.close().await;
 }
 
+/// New terms as a request, in two browsers: the promiser (phone) asks,
+/// a refusal keeps the typed words in the open form, the partner (laptop)
+/// accepts, and both read the old and new terms in the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_terms_are_asked_for_and_accepted_in_browsers() {
+    let Some((chromium, driver)) = browser_tools() else { return };
+    let app = spawn_app(Db::Sqlite).await;
+    let (ana, bo, sid) = app.pair().await;
+    let made: Value = ana
+        .post_json(&format!("/api/v1/pairs/{sid}/promises"), json!({"text": "Fix the bike"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let promise_url = app.url(&format!("/spaces/{sid}/promises/{}", made["id"].as_str().unwrap()));
+    let driver = Driver::start(chromium, driver).await;
+    let a = driver.session(390, 844).await;
+    let b = driver.session(1280, 900).await;
+    login(&a, &app, &ana.email).await;
+    login(&b, &app, &bo.email).await;
+
+    a.goto(&promise_url).await;
+    a.click("#new-terms summary").await;
+    // Nothing new asked for: refused, the note kept, the form still open.
+    a.fill("#note", "The part only comes on Friday.").await;
+    a.click("#new-terms button[type=submit]").await;
+    a.wait_for_text("the terms the promise already has").await;
+    assert_eq!(a.value("#note").await, "The part only comes on Friday.");
+    assert_eq!(a.script("return document.getElementById('new-terms').open").await, json!(true));
+    a.fill("#new_text", "Fix the bike and oil the chain").await;
+    a.click("#new-terms button[type=submit]").await;
+    let asked = a.wait_for_text("Waiting for your partner's answer.").await;
+    assert!(asked.contains("Fix the bike and oil the chain") && asked.contains("New terms proposed"));
+    assert!(a.fits_the_width().await);
+    a.screenshot("promise-terms-01-asked-phone").await;
+
+    b.goto(&promise_url).await;
+    b.wait_for_text("New terms proposed").await;
+    b.click(".proposed-terms button.primary").await;
+    let accepted = b.wait_for_text("agreed to new terms").await;
+    assert!(accepted.contains("<h1>Fix the bike and oil the chain"), "the new wording is the promise now");
+    assert!(accepted.contains("Was: “Fix the bike”"), "the old terms stay in the history");
+    assert!(!accepted.contains("New terms proposed"));
+    b.screenshot("promise-terms-02-accepted-desktop").await;
+    a.goto(&promise_url).await;
+    assert!(a.wait_for_text("agreed to new terms").await.contains("renegotiated 1×"));
+    a.close().await;
+    b.close().await;
+}
+
 /// Two browsers (a laptop and a phone): A starts an exchange and writes;
 /// B sees only that a part waits, writes theirs, and both see both parts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
